@@ -1,0 +1,211 @@
+"""pytest wiring of the conformance suite: settings, the CSMS under test (external, or the embedded
+reference CSMS when CSMS_ADDRESS is unset), stations, the operator, and the reports.
+
+Runs of ``selftest/`` only (the project's own tests) get none of this.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from simulator.checks import HarnessError, set_case
+from simulator.operator import Operator
+from simulator.reports import CASE_ID, ConformanceReport
+from simulator.settings import ROOT, SettingError, Settings, load_settings
+from simulator.station import Station
+from simulator.trace import Trace, add_secret, redact
+from simulator.transport import Credentials, Endpoint
+
+SELFTEST = ROOT / "selftest"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reports", default="reports", help="directory for junit.xml, report.html, "
+                     "allure-results/ and summary.md/json (default: reports)")
+
+
+def _harness_run(config: pytest.Config) -> bool:
+    args = [a.split("::")[0] for a in config.args if not a.startswith("-")] or [str(ROOT / "tests")]
+    return any(not Path(a).resolve().is_relative_to(SELFTEST) for a in args)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not _harness_run(config):
+        return
+    try:
+        settings = load_settings()
+    except SettingError as e:
+        raise pytest.UsageError(str(e)) from None
+    for secret in settings.secrets():
+        add_secret(secret)
+    reports = Path(config.getoption("--reports"))
+    if not reports.is_absolute():
+        reports = ROOT / reports
+    reports.mkdir(parents=True, exist_ok=True)
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(reports / "junit.xml")
+    if getattr(config.option, "htmlpath", None) is None and config.pluginmanager.hasplugin("html"):
+        config.option.htmlpath = str(reports / "report.html")
+        config.option.self_contained_html = True
+    if getattr(config.option, "allure_report_dir", None) is None:
+        config.option.allure_report_dir = str(reports / "allure-results")
+        config.option.clean_alluredir = True
+    harness = Harness(settings, reports)
+    config.stash[HARNESS] = harness
+    config.pluginmanager.register(harness, "ocpp-harness")
+
+
+HARNESS = pytest.StashKey["Harness"]()
+
+
+class Harness:
+    """The CSMS under test for the whole session, and the settings the cases see."""
+
+    def __init__(self, settings: Settings, reports: Path) -> None:
+        self.settings = settings
+        self.reports = reports
+        self.embedded: Any = None
+        self.report: ConformanceReport | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.settings.embedded:
+            from reference_csms.embedded import EmbeddedCsms
+            from reference_csms.suite_config import config_from_settings as embedded_config
+            try:
+                config = embedded_config(self.settings)
+                self.embedded = EmbeddedCsms(config)
+                self.embedded.start()
+            except (ValueError, OSError) as e:
+                raise pytest.UsageError(f"reference CSMS: {e}") from None
+            update: dict[str, Any] = {"CSMS_ADDRESS": self.embedded.ws_url,
+                                      "CSMS_WSS_ADDRESS": self.embedded.wss_url}
+            if self.settings.CSMS_OPERATOR == "http" and not self.settings.CSMS_OPERATOR_URL:
+                update["CSMS_OPERATOR_URL"] = self.embedded.api_url
+            self.settings = self.settings.model_copy(update=update)
+        target = self.target()
+        self.report = ConformanceReport(self.reports, target)
+        session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
+
+    def target(self) -> str:
+        if self.embedded is not None:
+            faults = ", ".join(self.settings.faults) or "none"
+            return (f"embedded reference CSMS ({self.settings.CSMS_ADDRESS}, {self.settings.CSMS_WSS_ADDRESS}; "
+                    f"faults: {faults})")
+        return f"{self.settings.CSMS_ADDRESS} / {self.settings.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return [f"CSMS under test: {self.target()}", f"operator: {self.settings.CSMS_OPERATOR}"]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        s = self.settings
+        limit = 8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION + 30
+        for item in items:
+            if CASE_ID.search(item.name) and item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(limit))
+            match = CASE_ID.search(item.name)
+            if match:
+                item.add_marker(pytest.mark.block(match.group(1)))
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def settings(request: pytest.FixtureRequest) -> Settings:
+    harness = request.config.stash.get(HARNESS, None)
+    if harness is None:
+        pytest.skip("conformance fixtures are not active in this run")
+    return harness.settings
+
+
+@pytest.fixture(autouse=True)
+def trace(request: pytest.FixtureRequest) -> Any:
+    """Every frame of the case; attached to the Allure and HTML reports."""
+    t = Trace()
+    request.node.ocpp_trace = t
+    match = CASE_ID.search(request.node.name)
+    set_case(match.group(0) if match else "")
+    yield t
+    text = t.text()
+    if text:
+        try:
+            import allure
+            allure.attach(text, name="OCPP message trace", attachment_type=allure.attachment_type.TEXT)
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def operator(settings: Settings, trace: Trace) -> Operator:
+    return Operator(settings, trace)
+
+
+@pytest.fixture
+def endpoint(settings: Settings) -> Endpoint:
+    ca = settings.path(settings.TLS_CA_CERT)
+    return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
+                    open_timeout=settings.CSMS_RESPONSE_TIMEOUT)
+
+
+def credentials(settings: Settings, profile: int, station_id: str | None = None,
+                password: str | None = None) -> Credentials:
+    """The credentials of the suite's stations per profile (SP3 uses TLS_CLIENT_CERT/KEY)."""
+    if profile == 1:
+        return Credentials(station_id or settings.BASIC_AUTH_CP, 1, password or settings.BASIC_AUTH_CP_PASSWORD)
+    if profile == 2:
+        return Credentials(station_id or settings.SECURITY_PROFILE_2_CP, 2,
+                           password or settings.BASIC_AUTH_CP_PASSWORD)
+    return Credentials(station_id or settings.SECURITY_PROFILE_3_CP, 3, None,
+                       settings.path(settings.TLS_CLIENT_CERT), settings.path(settings.TLS_CLIENT_KEY))
+
+
+StationFactory = Callable[..., Awaitable[Station]]
+
+
+@pytest.fixture
+async def make_station(settings: Settings, endpoint: Endpoint, trace: Trace,
+                       operator: Operator) -> AsyncIterator[StationFactory]:
+    """``await make_station(profile=1, station_id=None, connect=True)``: a new simulated station."""
+    made: list[Station] = []
+
+    async def make(profile: int = 1, station_id: str | None = None, password: str | None = None,
+                   connect: bool = True, creds: Credentials | None = None) -> Station:
+        if profile not in settings.supported_profiles:
+            pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
+        if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
+            pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
+        station = Station(settings, creds or credentials(settings, profile, station_id, password),
+                          endpoint, trace, operator)
+        made.append(station)
+        if connect:
+            await station.connect()
+        return station
+
+    yield make
+    for station in made:
+        await station.close()
+
+
+@pytest.fixture
+async def cp(make_station: StationFactory) -> Station:
+    """BASIC_AUTH_CP connected on security profile 1 (Connect-SP1), nothing sent yet."""
+    return await make_station(1)
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Skip the case when an optional setting it needs is unset, naming the setting."""
+    missing = [n for n in names if getattr(settings, n) in (None, "")]
+    if missing:
+        pytest.skip(f"setting {', '.join(missing)} is not set")
+
+
+@pytest.fixture
+def needs(settings: Settings) -> Callable[..., None]:
+    return lambda *names: require(settings, *names)

@@ -1,0 +1,71 @@
+"""``python -m reference_csms``: run the reference CSMS alone.
+
+Registrations, TLS files and faults come from a JSON config file (the fields of CsmsConfig);
+ports, database and faults can be given as options too.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from .app import CentralSystem
+from .config import CsmsConfig, StationReg, TokenReg
+from .registry import FAULTS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reference_csms", description=__doc__)
+    parser.add_argument("--config", help="JSON file with the CsmsConfig fields (stations, tokens, TLS files, ...)")
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--port", type=int, default=None, help="ws port (security profile 1), default 9000")
+    parser.add_argument("--wss-port", type=int, default=None, help="wss port (profiles 2 and 3), default 9443")
+    parser.add_argument("--api-port", type=int, default=None, help="operator action API port, default 9080")
+    parser.add_argument("--database", default=None, help="SQLite file (default: in memory)")
+    parser.add_argument("--station", action="append", default=[], metavar="ID:PASSWORD[:PROFILE]",
+                        help="register a station (repeatable)")
+    parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP]]",
+                        help="register an id token (repeatable)")
+    parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
+    parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
+    args = parser.parse_args(argv)
+    from . import handlers  # noqa: F401
+    if args.list_faults:
+        for name, text in sorted(FAULTS.items()):
+            print(f"{name:36} {text}")
+        return 0
+    config = CsmsConfig.from_file(args.config) if args.config else CsmsConfig(ws_port=9000, wss_port=9443, api_port=9080)
+    for name, value in (("host", args.host), ("ws_port", args.port), ("wss_port", args.wss_port),
+                        ("api_port", args.api_port), ("database", args.database)):
+        if value is not None:
+            setattr(config, name, value)
+    for spec in args.station:
+        sid, _, rest = spec.partition(":")
+        password, _, profile = rest.partition(":")
+        config.stations.append(StationReg(sid, password or None, int(profile or 1)))
+    for spec in args.token:
+        parts = spec.split(":")
+        config.tokens.append(TokenReg(parts[0], parts[1], *(parts[2:4])))
+    config.faults += args.fault
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    async def run() -> None:
+        csms = CentralSystem(config)
+        await csms.start()
+        print(f"reference CSMS listening: ws://{config.host}:{csms.ws_port} "
+              f"wss://{config.host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions",
+              flush=True)
+        await asyncio.Future()
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    except (ValueError, OSError) as e:
+        print(f"reference CSMS: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

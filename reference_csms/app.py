@@ -1,0 +1,217 @@
+"""The reference CSMS: WebSocket endpoints (SP1 on ws, SP2/SP3 on wss), sessions, action API."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import logging
+import ssl
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from simulator.protocol import SUBPROTOCOL
+
+from . import handlers  # noqa: F401  (registers the behaviour)
+from .config import CsmsConfig
+from .registry import ACTIONS, FAULTS, ActionError
+from .session import CsmsSession
+from .store import Store
+from .tls import server_context
+
+log = logging.getLogger("reference_csms")
+
+
+class CentralSystem:
+    def __init__(self, config: CsmsConfig) -> None:
+        unknown = [f for f in config.faults if f not in FAULTS]
+        if unknown:
+            raise ValueError(f"unknown reference CSMS fault(s): {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(FAULTS))}")
+        self.config = config
+        self.store = Store(config.database)
+        self.store.load(config)
+        self.sessions: dict[str, CsmsSession] = {}
+        self._servers: list[Any] = []
+        self.ws_port: int | None = None
+        self.wss_port: int | None = None
+        self.api_port: int | None = None
+
+    def fault(self, name: str) -> bool:
+        if name not in FAULTS:
+            raise KeyError(f"fault {name} is not declared")
+        return name in self.config.faults
+
+    def raise_profile(self, station_id: str, profile: int) -> None:
+        """A05: after a station booted at the profile it was told to use, the lower one is refused."""
+        row = self.store.station(station_id)
+        if row["pending_profile"] == profile and not self.fault("downgrade_security_profile"):
+            self.store.update_station(station_id, security_profile=profile, pending_profile=None)
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        c = self.config
+        ws = await serve(self._serve_profile1, c.host, c.ws_port, process_request=self._check_sp1,
+                         subprotocols=[SUBPROTOCOL], ping_interval=None, max_size=2**22)
+        self._servers.append(ws)
+        self.ws_port = ws.sockets[0].getsockname()[1]
+        if c.wss_port is not None and c.server_rsa_cert:
+            ctx = server_context(c, self)
+            wss = await serve(self._serve_tls, c.host, c.wss_port, ssl=ctx, process_request=self._check_tls,
+                              subprotocols=[SUBPROTOCOL], ping_interval=None, max_size=2**22)
+            self._servers.append(wss)
+            self.wss_port = wss.sockets[0].getsockname()[1]
+        api = await asyncio.start_server(self._api, c.host, c.api_port)
+        self._servers.append(api)
+        self.api_port = api.sockets[0].getsockname()[1]
+        log.info("reference CSMS: ws %s, wss %s, actions %s", self.ws_port, self.wss_port, self.api_port)
+
+    async def stop(self) -> None:
+        for session in list(self.sessions.values()):
+            try:
+                await asyncio.wait_for(session.close(), 2)
+            except Exception:
+                pass
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            try:
+                await asyncio.wait_for(server.wait_closed(), 3)
+            except Exception:
+                pass
+
+    # ------------------------------------------------------------ WebSocket admission
+    def _refuse(self, connection: ServerConnection, status: HTTPStatus, reason: str) -> Response:
+        log.info("refused %s: %s", connection.request.path if connection.request else "?", reason)
+        response = connection.respond(status, reason + "\n")
+        if status == HTTPStatus.UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+        return response
+
+    def _common(self, connection: ServerConnection, request: Request) -> tuple[str, Any] | Response:
+        station_id = request.path.rstrip("/").rsplit("/", 1)[-1]
+        offered = [p.strip() for h in request.headers.get_all("Sec-WebSocket-Protocol") for p in h.split(",")]
+        if SUBPROTOCOL not in offered and not self.fault("accept_any_subprotocol"):
+            return self._refuse(connection, HTTPStatus.BAD_REQUEST, f"subprotocol {SUBPROTOCOL} required")
+        row = self.store.station(station_id)
+        if row is None:
+            return self._refuse(connection, HTTPStatus.NOT_FOUND, f"unknown station {station_id}")
+        return station_id, row
+
+    def _password_ok(self, request: Request, station_id: str, row: Any) -> bool:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        if self.fault("accept_wrong_password"):
+            return True
+        return user == station_id and row["password"] is not None and hmac.compare_digest(password, row["password"])
+
+    def _check_sp1(self, connection: ServerConnection, request: Request) -> Response | None:
+        result = self._common(connection, request)
+        if isinstance(result, Response):
+            return result
+        station_id, row = result
+        if row["security_profile"] > 1 and not self.fault("downgrade_security_profile"):
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, "station requires a higher security profile")
+        if not self._password_ok(request, station_id, row):
+            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "bad credentials")
+        connection.ocpp_profile = 1
+        return None
+
+    def _check_tls(self, connection: ServerConnection, request: Request) -> Response | None:
+        result = self._common(connection, request)
+        if isinstance(result, Response):
+            return result
+        station_id, row = result
+        ssl_object = connection.transport.get_extra_info("ssl_object")
+        cert = ssl_object.getpeercert() if ssl_object else None
+        if cert:
+            cn = next((v for rdn in cert.get("subject", ()) for k, v in rdn if k == "commonName"), None)
+            if cn != station_id and not self.fault("accept_unknown_client_certificate"):
+                return self._refuse(connection, HTTPStatus.FORBIDDEN, "certificate CN is not the station id")
+            connection.ocpp_profile = 3
+            return None
+        if row["security_profile"] > 2 and not self.fault("downgrade_security_profile"):
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, "station requires a client certificate")
+        if not self._password_ok(request, station_id, row):
+            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "bad credentials")
+        connection.ocpp_profile = 2
+        return None
+
+    async def _serve_profile1(self, connection: ServerConnection) -> None:
+        await self._serve(connection)
+
+    async def _serve_tls(self, connection: ServerConnection) -> None:
+        await self._serve(connection)
+
+    async def _serve(self, connection: ServerConnection) -> None:
+        station_id = connection.request.path.rstrip("/").rsplit("/", 1)[-1]
+        session = CsmsSession(self, station_id, connection, getattr(connection, "ocpp_profile", 1))
+        old = self.sessions.get(station_id)
+        self.sessions[station_id] = session
+        if old is not None:
+            asyncio.ensure_future(old.close())
+        try:
+            await session.serve()
+        finally:
+            if self.sessions.get(station_id) is session:
+                del self.sessions[station_id]
+
+    def session(self, station_id: str) -> CsmsSession:
+        session = self.sessions.get(station_id)
+        if session is None:
+            raise ActionError(f"station {station_id} is not connected", 409)
+        return session
+
+    # ------------------------------------------------------------ operator action API
+    async def perform(self, action: dict[str, Any]) -> dict[str, Any]:
+        name = action.get("action")
+        station_id = action.get("stationId")
+        handler = ACTIONS.get(name)
+        if handler is None:
+            raise ActionError(f"action {name!r} is not supported by the reference CSMS", 501)
+        if not isinstance(station_id, str) or self.store.station(station_id) is None:
+            raise ActionError(f"unknown station {station_id!r}", 404)
+        return await handler(self, station_id, action.get("params") or {})
+
+    async def _api(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        status, body = 200, {}
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = Headers()
+            for line in lines[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    headers[k.strip()] = v.strip()
+            data = await reader.readexactly(int(headers.get("Content-Length", "0")))
+            if method == "GET" and path.startswith("/health"):
+                body = {"status": "ok", "connected": sorted(self.sessions)}
+            elif method == "POST" and path.rstrip("/") in ("", "/actions"):
+                body = await self.perform(json.loads(data or b"{}"))
+            else:
+                status, body = 404, {"error": f"no route {method} {path}"}
+        except ActionError as e:
+            status, body = e.status, {"error": str(e)}
+        except (ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError) as e:
+            status, body = 400, {"error": f"bad request: {e}"}
+        except Exception as e:
+            log.exception("action failed")
+            status, body = 500, {"error": f"{e.__class__.__name__}: {e}"}
+        text = json.dumps(body).encode()
+        writer.write(f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(text)}\r\nConnection: close\r\n\r\n".encode() + text)
+        try:
+            await writer.drain()
+        finally:
+            writer.close()

@@ -1,0 +1,62 @@
+"""What the reference CSMS is started with: ports, database, TLS files, registrations, faults."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class StationReg:
+    id: str
+    password: str | None = None
+    security_profile: int = 1          # the lowest profile the CSMS accepts for the station
+    boot_plan: list[str] = field(default_factory=list)  # answers for the next boots, then Accepted
+    items_per_message_get_variables: int | None = None  # operator-configured DeviceDataCtrlr limit
+
+
+@dataclass
+class TokenReg:
+    id_token: str
+    type: str
+    status: str = "Accepted"           # Accepted, Blocked, Expired, Invalid, ...
+    group_id: str | None = None
+    expiry: str | None = None          # ISO time; past means Expired
+
+
+@dataclass
+class CsmsConfig:
+    host: str = "127.0.0.1"
+    ws_port: int = 0                   # 0: a free port
+    wss_port: int | None = 0           # None: no TLS endpoint
+    api_port: int = 0
+    database: str = ":memory:"
+    heartbeat_interval: int = 300
+    pending_interval: int = 1          # interval of Pending/Rejected boot answers
+    request_timeout: float = 10.0      # how long the CSMS waits for a station's answer
+    server_rsa_cert: str | None = None
+    server_rsa_key: str | None = None
+    server_ec_cert: str | None = None
+    server_ec_key: str | None = None
+    client_ca_cert: str | None = None  # CA trusted for station certificates (SP3), signs CSRs
+    client_ca_key: str | None = None
+    stations: list[StationReg] = field(default_factory=list)
+    tokens: list[TokenReg] = field(default_factory=list)
+    tariff_price_per_kwh: float = 0.25
+    faults: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "CsmsConfig":
+        data = json.loads(Path(path).read_text())
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CsmsConfig":
+        data = dict(data)
+        data["stations"] = [StationReg(**s) for s in data.get("stations", [])]
+        data["tokens"] = [TokenReg(**t) for t in data.get("tokens", [])]
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

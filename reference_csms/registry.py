@@ -1,0 +1,42 @@
+"""Where the CSMS's behaviour is plugged in: one handler per CS→CSMS message, one function per
+operator action, and the catalogue of named faults. Each block's module registers its own."""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+MessageHandler = Callable[..., Any]
+ActionHandler = Callable[..., Awaitable[dict[str, Any]]]
+
+MESSAGE_HANDLERS: dict[str, MessageHandler] = {}
+ACTIONS: dict[str, ActionHandler] = {}
+FAULTS: dict[str, str] = {}
+
+
+def on(action: str) -> Callable[[MessageHandler], MessageHandler]:
+    """``@on("BootNotification")``: handler(session, payload) -> response payload."""
+    def register(fn: MessageHandler) -> MessageHandler:
+        MESSAGE_HANDLERS[action] = fn
+        return fn
+    return register
+
+
+def operator_action(name: str) -> Callable[[ActionHandler], ActionHandler]:
+    """``@operator_action("Reset")``: async fn(csms, station_id, params) -> result for the caller."""
+    def register(fn: ActionHandler) -> ActionHandler:
+        ACTIONS[name] = fn
+        return fn
+    return register
+
+
+def fault(name: str, description: str) -> str:
+    """Declare a named fault the CSMS can be started with; returns the name for ``csms.fault()``."""
+    FAULTS[name] = description
+    return name
+
+
+class ActionError(Exception):
+    """An operator action the CSMS cannot carry out; ``status`` becomes the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status

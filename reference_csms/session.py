@@ -1,0 +1,146 @@
+"""One connected station as the CSMS sees it, on the ``ocpp`` library's v201 ChargePoint."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Awaitable
+
+from ocpp.v201 import ChargePoint
+from websockets.exceptions import ConnectionClosed
+
+from simulator.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
+
+from .registry import MESSAGE_HANDLERS
+
+if TYPE_CHECKING:
+    from .app import CentralSystem
+
+log = logging.getLogger("reference_csms")
+
+
+class RequestFailed(Exception):
+    """The station did not answer a CSMS request with a valid CALLRESULT."""
+
+
+class CsmsSession(ChargePoint):
+    def __init__(self, csms: "CentralSystem", station_id: str, connection: Any, profile: int) -> None:
+        super().__init__(station_id, connection, response_timeout=csms.config.request_timeout)
+        self._ocpp_version = "2.0.1"
+        self.csms = csms
+        self.store = csms.store
+        self.profile = profile
+        self._pending: dict[str, asyncio.Future] = {}
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def accepted(self) -> bool:
+        row = self.store.station(self.id)
+        return bool(row and row["accepted"])
+
+    async def serve(self) -> None:
+        try:
+            async for message in self._connection:
+                await self.route_message(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def route_message(self, raw: str | bytes) -> None:
+        try:
+            frame = parse_frame(raw)
+        except FrameError as e:
+            log.warning("%s: %s", self.id, e)
+            return
+        if frame[0] in (CALLRESULT, CALLERROR):
+            future = self._pending.get(frame[1])
+            if future and not future.done():
+                future.set_result(frame)
+            return
+        unique_id, action, payload = frame[1], frame[2], frame[3]
+        self.store.log(self.id, "in", action, payload)
+        problem = schema_problem(action, CALL, payload)
+        if problem:
+            code = "NotImplemented" if "not an OCPP" in problem else "FormationViolation"
+            await self._send(dumps([CALLERROR, unique_id, code, problem[:200], {}]))
+            return
+        if action != "BootNotification" and not self.accepted:
+            # B02.FR.09 / B03.FR.07: nothing but a boot before the station is accepted
+            await self._send(dumps([CALLERROR, unique_id, "SecurityError",
+                                    "station is not accepted by the CSMS yet", {}]))
+            return
+        if self.csms.fault("reject_custom_data") and '"customData"' in json.dumps(payload):
+            await self._send(dumps([CALLERROR, unique_id, "FormationViolation", "customData not allowed", {}]))
+            return
+        handler = MESSAGE_HANDLERS.get(action)
+        if handler is None:
+            await self._send(dumps([CALLERROR, unique_id, "NotImplemented", f"{action} not handled", {}]))
+            return
+        try:
+            response = handler(self, payload)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as e:  # a CSMS bug must become a CALLERROR, not a dead session
+            log.exception("%s: %s handler failed", self.id, action)
+            await self._send(dumps([CALLERROR, unique_id, "InternalError", str(e)[:200], {}]))
+            return
+        if isinstance(response, CallErrorReply):
+            await self._send(dumps([CALLERROR, unique_id, response.code, response.description, {}]))
+            return
+        self.store.log(self.id, "out", action + "Response", response)
+        await self._send(dumps([CALLRESULT, unique_id, response]))
+
+    async def request(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send a CSMS→CS request and return the answer; RequestFailed when there is none."""
+        problem = schema_problem(action, CALL, payload)
+        if problem and not self.csms.fault("schema_invalid_requests"):
+            raise RequestFailed(f"{action}Request would break the schema: {problem}")
+        async with self._lock:
+            unique_id = str(uuid.uuid4())
+            future = asyncio.get_running_loop().create_future()
+            self._pending[unique_id] = future
+            self.store.log(self.id, "out", action, payload)
+            try:
+                await self._send(dumps([CALL, unique_id, action, payload]))
+                frame = await asyncio.wait_for(future, self._response_timeout)
+            except (asyncio.TimeoutError, ConnectionClosed) as e:
+                raise RequestFailed(f"no answer to {action}Request ({e.__class__.__name__})") from None
+            finally:
+                self._pending.pop(unique_id, None)
+        if frame[0] == CALLERROR:
+            raise RequestFailed(f"{action}Request answered with CALLERROR {frame[2]}")
+        self.store.log(self.id, "in", action + "Response", frame[2])
+        return frame[2]
+
+    def later(self, coro: Awaitable[Any]) -> None:
+        """Run work after the current answer went out (e.g. a request the answer implies)."""
+        async def guarded() -> None:
+            try:
+                await coro
+            except RequestFailed as e:
+                log.info("%s: %s", self.id, e)
+            except Exception:
+                log.exception("%s: follow-up failed", self.id)
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+class CallErrorReply:
+    """Returned by a handler to answer with a CALLERROR instead of a CALLRESULT."""
+
+    def __init__(self, code: str, description: str = "") -> None:
+        self.code = code
+        self.description = description
+
+
+def pretty(payload: Any) -> str:
+    return json.dumps(payload, separators=(",", ":"))

@@ -1,0 +1,154 @@
+"""Verdicts: every failed check is one line naming case, state, step, field, expected and actual.
+
+A check compares a real value from the CSMS with the expected one. Expected values are written
+declaratively (``{"idTokenInfo.status": "Accepted", "evseId": ABSENT}``) and matched with
+:func:`check_fields`; alternatives use :class:`OneOf`, free rules :class:`Rule`.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import pytest
+
+_case: ContextVar[str] = ContextVar("case", default="")
+_state: ContextVar[str] = ContextVar("state", default="")
+
+
+class CaseFailure(pytest.fail.Exception):  # type: ignore[misc,name-defined]
+    """A conformance check failed: pytest shows only the one-line message, no traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
+
+
+class HarnessError(Exception):
+    """Something on the harness side (this machine) prevents the case; it errors, never passes."""
+
+
+def set_case(case_id: str) -> None:
+    _case.set(case_id)
+
+
+@contextlib.contextmanager
+def in_state(name: str) -> Iterator[None]:
+    """Checks inside a reusable state carry its name: ``TC_B_21 EnergyTransferStarted step 4``."""
+    token = _state.set(name)
+    try:
+        yield
+    finally:
+        _state.reset(token)
+
+
+def where(step: int | str | None) -> str:
+    parts = [p for p in (_case.get(), _state.get()) if p]
+    if step is not None and step != "":
+        parts.append(f"step {step}" if not isinstance(step, str) or step[:1].isdigit() else step)
+    return " ".join(parts) or "harness"
+
+
+def fail(step: int | str | None, message: str) -> CaseFailure:
+    """Raise a case failure for ``step``."""
+    raise CaseFailure(f"{where(step)}: {message}")
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "absent"
+
+
+ABSENT: Any = _Absent()
+MISSING: Any = ABSENT
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The value must equal one of the options (``absent`` may be one of them)."""
+    options: tuple[Any, ...]
+
+    def __init__(self, *options: Any) -> None:
+        object.__setattr__(self, "options", options)
+
+    def matches(self, value: Any) -> bool:
+        return any(_equal(value, o) for o in self.options)
+
+    def __str__(self) -> str:
+        return " or ".join(_show(o) for o in self.options)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named predicate, e.g. ``Rule("an integer >= 0", lambda v: isinstance(v, int) and v >= 0)``."""
+    text: str
+    predicate: Callable[[Any], bool]
+
+    def matches(self, value: Any) -> bool:
+        try:
+            return value is not ABSENT and bool(self.predicate(value))
+        except Exception:
+            return False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+PRESENT = Rule("present", lambda v: True)
+
+
+def _equal(value: Any, expected: Any) -> bool:
+    if isinstance(expected, (OneOf, Rule)):
+        return expected.matches(value)
+    if expected is ABSENT or value is ABSENT:
+        return value is expected
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return type(value) is type(expected) and value == expected
+    return value == expected
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (OneOf, Rule)):
+        return str(value)
+    if value is ABSENT:
+        return "absent"
+    return repr(value)
+
+
+_PATH = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def get_path(payload: Any, path: str) -> Any:
+    """``idTokenInfo.status`` / ``getVariableData[0].component.name``; ABSENT when not there."""
+    current = payload
+    for name, index in _PATH.findall(path):
+        if name:
+            if not isinstance(current, dict) or name not in current:
+                return ABSENT
+            current = current[name]
+        else:
+            i = int(index)
+            if not isinstance(current, list) or i >= len(current):
+                return ABSENT
+            current = current[i]
+    return current
+
+
+def check(step: int | str | None, field: str, actual: Any, expected: Any) -> None:
+    """One comparison; the failure names step, field, expected and actual."""
+    if not _equal(actual, expected):
+        fail(step, f"{field} expected {_show(expected)}, got {_show(actual)}")
+
+
+def check_fields(step: int | str | None, payload: dict[str, Any], expected: dict[str, Any],
+                 prefix: str = "") -> None:
+    """Match a payload against declarative expectations, path by path."""
+    for path, want in expected.items():
+        check(step, f"{prefix}{path}", get_path(payload, path), want)
+
+
+def check_that(step: int | str | None, condition: bool, message: str) -> None:
+    """A check that is not one field (e.g. a count); ``message`` says what was seen."""
+    if not condition:
+        fail(step, message)

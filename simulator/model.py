@@ -1,0 +1,87 @@
+"""What the simulated station is: EVSEs, connectors, transactions and the energy register."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+CHARGING_POWER_W = 11000.0
+
+
+@dataclass
+class Transaction:
+    id: str
+    evse: int
+    connector: int
+    seq_no: int = -1
+    ev_connected: bool = False
+    charging_state: str | None = None
+    id_token: dict[str, Any] | None = None
+    ended: bool = False
+
+    def next_seq(self) -> int:
+        self.seq_no += 1
+        return self.seq_no
+
+
+@dataclass
+class Evse:
+    id: int
+    connectors: dict[int, str]
+    energy_wh: float = 0.0
+    charging_since: float | None = None
+    transaction: Transaction | None = None
+    ev_connected: bool = False
+
+    def register(self) -> float:
+        """Energy.Active.Import.Register in Wh; it grows while charging."""
+        if self.charging_since is not None:
+            now = time.monotonic()
+            self.energy_wh += (now - self.charging_since) * CHARGING_POWER_W / 3600.0
+            self.charging_since = now
+        return round(self.energy_wh, 1)
+
+    def set_charging(self, charging: bool) -> None:
+        self.register()
+        self.charging_since = time.monotonic() if charging else None
+
+
+@dataclass
+class StationModel:
+    evses: dict[int, Evse] = field(default_factory=dict)
+    ended: list[Transaction] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":
+        """EVSEs 1..n with connector 1; the configured EVSE has connectors 1..configured_connector."""
+        evses = {}
+        for e in range(1, max(number_of_evses, configured_evse) + 1):
+            count = configured_connector if e == configured_evse else 1
+            evses[e] = Evse(e, {c: "Available" for c in range(1, count + 1)})
+        return cls(evses)
+
+    def connectors(self) -> list[tuple[int, int]]:
+        return [(e.id, c) for e in self.evses.values() for c in e.connectors]
+
+    def open_transaction(self, evse: int, connector: int) -> Transaction:
+        tx = Transaction(str(uuid.uuid4()), evse, connector)
+        self.evses[evse].transaction = tx
+        return tx
+
+    def transaction(self, evse: int) -> Transaction | None:
+        return self.evses[evse].transaction
+
+    def end_transaction(self, tx: Transaction) -> None:
+        tx.ended = True
+        evse = self.evses[tx.evse]
+        evse.set_charging(False)
+        if evse.transaction is tx:
+            evse.transaction = None
+        self.ended.append(tx)
+
+    def find_transaction(self, transaction_id: str) -> Transaction | None:
+        for evse in self.evses.values():
+            if evse.transaction and evse.transaction.id == transaction_id:
+                return evse.transaction
+        return next((t for t in self.ended if t.id == transaction_id), None)

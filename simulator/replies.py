@@ -1,0 +1,197 @@
+"""Default answers of the simulated station to every CSMS→CS request of OCPP 2.0.1.
+
+A case that expects a request chooses its own reply; every other request gets the sensible
+(mostly Accepted) answer below, computed from the station's state, and is recorded. Some answers
+have follow-up messages that OCPP requires (NotifyReport after GetBaseReport, the triggered
+message after TriggerMessage); those run only for requests no case is waiting for.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from .trace import add_secret
+
+if TYPE_CHECKING:
+    from .station import Station
+
+REPORT_PART_SIZE = 5
+
+
+def _status(value: str) -> Callable[["Station", dict], dict]:
+    return lambda station, payload: {"status": value}
+
+
+def get_variables(station: "Station", payload: dict) -> dict:
+    return {"getVariableResult": [station.device.get_variable(d) for d in payload["getVariableData"]]}
+
+
+def set_variables(station: "Station", payload: dict) -> dict:
+    for data in payload["setVariableData"]:
+        if data["variable"]["name"] == "BasicAuthPassword":
+            add_secret(data.get("attributeValue"))
+    return {"setVariableResult": [station.device.set_variable(d) for d in payload["setVariableData"]]}
+
+
+def get_base_report(station: "Station", payload: dict) -> dict:
+    return {"status": "Accepted"}
+
+
+def get_report(station: "Station", payload: dict) -> dict:
+    data = station.device.custom_report(payload.get("componentCriteria"), payload.get("componentVariable"))
+    return {"status": "Accepted" if data else "EmptyResultSet"}
+
+
+def get_transaction_status(station: "Station", payload: dict) -> dict:
+    tx_id = payload.get("transactionId")
+    if tx_id is None:
+        return {"messagesInQueue": bool(station.queue)}
+    tx = station.model.find_transaction(tx_id)
+    queued = any(e["transactionInfo"]["transactionId"] == tx_id for e in station.queue)
+    return {"ongoingIndicator": bool(tx and not tx.ended), "messagesInQueue": queued}
+
+
+def set_network_profile(station: "Station", payload: dict) -> dict:
+    station.network_profiles[payload["configurationSlot"]] = payload["connectionData"]
+    return {"status": "Accepted"}
+
+
+TRIGGERABLE = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
+               "SignChargingStationCertificate", "SignV2GCertificate", "SignCombinedCertificate",
+               "FirmwareStatusNotification", "LogStatusNotification"}
+
+
+def trigger_message(station: "Station", payload: dict) -> dict:
+    return {"status": "Accepted" if payload["requestedMessage"] in TRIGGERABLE else "NotImplemented"}
+
+
+def request_start(station: "Station", payload: dict) -> dict:
+    return {"status": "Accepted"}
+
+
+def get_installed_certificate_ids(station: "Station", payload: dict) -> dict:
+    return {"status": "NotFound"}
+
+
+def get_local_list_version(station: "Station", payload: dict) -> dict:
+    return {"versionNumber": 0}
+
+
+def get_log(station: "Station", payload: dict) -> dict:
+    return {"status": "Accepted", "filename": "station.log"}
+
+
+def get_composite_schedule(station: "Station", payload: dict) -> dict:
+    return {"status": "Rejected"}
+
+
+def data_transfer(station: "Station", payload: dict) -> dict:
+    return {"status": "UnknownVendorId"}
+
+
+DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
+    "CancelReservation": _status("Accepted"),
+    "CertificateSigned": _status("Accepted"),
+    "ChangeAvailability": _status("Accepted"),
+    "ClearCache": _status("Accepted"),
+    "ClearChargingProfile": _status("Accepted"),
+    "ClearDisplayMessage": _status("Accepted"),
+    "ClearVariableMonitoring": lambda s, p: {"clearMonitoringResult": [
+        {"status": "Accepted", "id": i} for i in p["id"]]},
+    "CostUpdated": lambda s, p: {},
+    "CustomerInformation": _status("Accepted"),
+    "DataTransfer": data_transfer,
+    "DeleteCertificate": _status("Accepted"),
+    "GetBaseReport": get_base_report,
+    "GetChargingProfiles": _status("NoProfiles"),
+    "GetCompositeSchedule": get_composite_schedule,
+    "GetDisplayMessages": _status("Unknown"),
+    "GetInstalledCertificateIds": get_installed_certificate_ids,
+    "GetLocalListVersion": get_local_list_version,
+    "GetLog": get_log,
+    "GetMonitoringReport": _status("Accepted"),
+    "GetReport": get_report,
+    "GetTransactionStatus": get_transaction_status,
+    "GetVariables": get_variables,
+    "InstallCertificate": _status("Accepted"),
+    "PublishFirmware": _status("Accepted"),
+    "RequestStartTransaction": request_start,
+    "RequestStopTransaction": _status("Accepted"),
+    "ReserveNow": _status("Accepted"),
+    "Reset": _status("Accepted"),
+    "SendLocalList": _status("Accepted"),
+    "SetChargingProfile": _status("Accepted"),
+    "SetDisplayMessage": _status("Accepted"),
+    "SetMonitoringBase": _status("Accepted"),
+    "SetMonitoringLevel": _status("Accepted"),
+    "SetNetworkProfile": set_network_profile,
+    "SetVariableMonitoring": lambda s, p: {"setMonitoringResult": [
+        {"status": "Accepted", "type": d["type"], "severity": d["severity"], "component": d["component"],
+         "variable": d["variable"]} for d in p["setMonitoringData"]]},
+    "SetVariables": set_variables,
+    "TriggerMessage": trigger_message,
+    "UnlockConnector": _status("Unlocked"),
+    "UnpublishFirmware": _status("Unpublished"),
+    "UpdateFirmware": _status("Accepted"),
+}
+
+
+# ---------------------------------------------------------------- follow-ups
+async def send_report(station: "Station", request_id: int, report: list[dict],
+                      step: int | str | None = None) -> int:
+    """NotifyReport parts of at most five entries, seqNo 0.., tbc on all but the last; every part
+    must get a CALLRESULT. Returns the number of parts."""
+    from .station import now_iso
+    parts = [report[i:i + REPORT_PART_SIZE] for i in range(0, len(report), REPORT_PART_SIZE)] or [[]]
+    for seq, part in enumerate(parts):
+        payload: dict[str, Any] = {"requestId": request_id, "generatedAt": now_iso(), "seqNo": seq,
+                                   "tbc": seq < len(parts) - 1}
+        if part:
+            payload["reportData"] = part
+        await station.send("NotifyReport", payload, step)
+    return len(parts)
+
+
+def after_base_report(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    return send_report(station, payload["requestId"], station.device.base_report(payload["reportBase"]))
+
+
+def after_report(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    data = station.device.custom_report(payload.get("componentCriteria"), payload.get("componentVariable"))
+    return send_report(station, payload["requestId"], data)
+
+
+async def send_triggered(station: "Station", message: str, evse: dict | None) -> None:
+    from .station import now_iso
+    if message == "BootNotification":
+        from .states import boot_notification
+        await boot_notification(station, reason="Triggered")
+    elif message == "Heartbeat":
+        await station.send("Heartbeat", {})
+    elif message == "StatusNotification":
+        for e, c in station.model.connectors():
+            if evse is None or evse.get("id") == e:
+                await station.send("StatusNotification", {
+                    "timestamp": now_iso(), "connectorStatus": station.model.evses[e].connectors[c],
+                    "evseId": e, "connectorId": c})
+    elif message == "MeterValues":
+        e = (evse or {}).get("id") or station.settings.CONFIGURED_EVSE_ID
+        await station.send("MeterValues", {"evseId": e, "meterValue": [station.meter_value(e, "Trigger")]})
+
+
+def after_trigger(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    if payload["requestedMessage"] not in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+        return None
+    return send_triggered(station, payload["requestedMessage"], payload.get("evse"))
+
+
+AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
+    "GetBaseReport": after_base_report,
+    "GetReport": after_report,
+    "TriggerMessage": after_trigger,
+}

@@ -1,0 +1,235 @@
+"""Every setting of the suite: the seed list plus ``settings-extra-*.md``, same names and defaults.
+
+Cases never read ``os.environ``; they get a :class:`Settings` from the ``settings`` fixture.
+``python -m simulator.settings`` prints ``env.example`` from this class, so the two never drift.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+CERTS = "fixtures/certs"
+
+ID_TOKEN_TYPES = ("Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
+                  "NoAuthorization")
+SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD"})
+
+
+class SettingError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+def _ws_url(value: str | None) -> str | None:
+    if value and not re.fullmatch(r"wss?://[^\s/]+(:\d+)?(/[^\s]*)?", value):
+        raise ValueError("must be a ws:// or wss:// URL such as ws://host:9000/ocpp")
+    return value.rstrip("/") if value else value
+
+
+def _token_type(value: str | None) -> str | None:
+    if value and value not in ID_TOKEN_TYPES:
+        raise ValueError(f"must be one of {', '.join(ID_TOKEN_TYPES)}")
+    return value
+
+
+WsUrl = Annotated[str | None, AfterValidator(_ws_url)]
+TokenType = Annotated[str | None, AfterValidator(_token_type)]
+PositiveInt = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+def _s(default: Any, meaning: str, group: str, **kw: Any) -> Any:
+    """A setting field: its default, its meaning and its group in env.example."""
+    return Field(default, description=meaning, json_schema_extra={"group": group}, **kw)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=True, validate_default=True)
+
+    # --- CSMS under test and how to drive it
+    CSMS_ADDRESS: WsUrl = _s(None, "ws:// endpoint of the CSMS for security profile 1 (the station id is appended). Unset: the embedded reference CSMS is started and used", "CSMS")
+    CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: cases needing it are skipped", "CSMS")
+    CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin)", "CSMS")
+    CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS")
+    CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
+    CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
+    CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
+    CSMS_SILENCE_WAIT: Seconds = _s(1.0, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
+    REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
+
+    # --- Stations
+    BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
+    BASIC_AUTH_CP_PASSWORD: str = _s("0123456789123456", "Basic Auth password of BASIC_AUTH_CP, SECURITY_PROFILE_2_CP and the block-A stations", "Stations")
+    SECURITY_PROFILE_2_CP: str = _s("CP_2", "Station id on security profile 2 (wss + Basic Auth)", "Stations")
+    SECURITY_PROFILE_3_CP: str = _s("CP_3", "Station id on security profile 3 (wss + client certificate with CN = this id)", "Stations")
+    CONFIGURED_PASSWORD_UPDATE_CP: str = _s("CP_PWD", "Station id used only by the password-change cases (SP1, password BASIC_AUTH_CP_PASSWORD)", "Stations")
+    CONFIGURED_PROFILE_UPGRADE_CP: str = _s("CP_UPGRADE", "Station id used only by the profile-upgrade case, registered at CONFIGURED_SECURITY_PROFILE", "Stations")
+    NEW_BASIC_AUTH_PASSWORD: str = _s("new_Passw0rd.0123456789", "BasicAuthPassword the CSMS is asked to set (16-40 characters)", "Stations")
+    CONFIGURED_CP_MODEL: str = _s("SimStation-201", "chargingStation.model of every BootNotificationRequest", "Stations")
+    CONFIGURED_CP_VENDOR: str = _s("ConformanceHarness", "chargingStation.vendorName of every BootNotificationRequest", "Stations")
+    CONFIGURED_NUMBER_OF_EVSES: Annotated[int, Field(ge=1)] = _s(1, "EVSEs of the simulated station (each with connector 1)", "Stations")
+    CONFIGURED_EVSE_ID: Annotated[int, Field(ge=1)] = _s(1, "EVSE the cases act on", "Stations")
+    CONFIGURED_CONNECTOR_ID: Annotated[int, Field(ge=1)] = _s(1, "Connector of CONFIGURED_EVSE_ID the cases act on", "Stations")
+    CONFIGURED_CONNECTOR_TYPE: str = _s("cType2", "Connector type of every connector", "Stations")
+    CONFIGURED_NUMBER_PHASES: Annotated[int, Field(ge=1, le=3)] = _s(3, "AC phases of the station", "Stations")
+    CONFIGURED_HEARTBEAT_INTERVAL: Seconds = _s(5.0, "Seconds before a new BootNotification when a Pending/Rejected answer has interval 0", "Stations")
+
+    # --- Id tokens
+    VALID_ID_TOKEN: str = _s("100000C01", "Id token the CSMS knows as Accepted (groupId GROUP_ID)", "Id tokens")
+    VALID_ID_TOKEN_TYPE: TokenType = _s("Central", "Type of VALID_ID_TOKEN", "Id tokens")
+    VALID_ID_TOKEN_2: str | None = _s(None, "Second Accepted id token with groupId GROUP_ID (block C)", "Id tokens")
+    VALID_ID_TOKEN_TYPE_2: TokenType = _s(None, "Type of VALID_ID_TOKEN_2", "Id tokens")
+    VALID_IDTOKEN_IDTOKEN: str = _s("TEST_TOKEN_1", "Accepted id token of the display-message cases (block O)", "Id tokens")
+    VALID_IDTOKEN_TYPE: TokenType = _s("ISO14443", "Type of VALID_IDTOKEN_IDTOKEN", "Id tokens")
+    INVALID_ID_TOKEN: str = _s("100000C02", "Id token unknown to the CSMS or stored as Invalid", "Id tokens")
+    INVALID_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of INVALID_ID_TOKEN (an OCPP IdTokenEnumType)", "Id tokens")
+    BLOCKED_ID_TOKEN: str | None = _s(None, "Id token the CSMS stores as Blocked (block C); unset: those cases are skipped", "Id tokens")
+    BLOCKED_ID_TOKEN_TYPE: TokenType = _s(None, "Type of BLOCKED_ID_TOKEN", "Id tokens")
+    EXPIRED_ID_TOKEN: str | None = _s(None, "Id token the CSMS stores as Expired (block C); unset: those cases are skipped", "Id tokens")
+    EXPIRED_ID_TOKEN_TYPE: TokenType = _s(None, "Type of EXPIRED_ID_TOKEN", "Id tokens")
+    GROUP_ID: str = _s("GROUP001", "groupId of VALID_ID_TOKEN and VALID_ID_TOKEN_2", "Id tokens")
+    MASTERPASS_ID_TOKEN: str | None = _s(None, "Master pass id token (block C); unset: those cases are skipped", "Id tokens")
+    MASTERPASS_ID_TOKEN_TYPE: TokenType = _s(None, "Type of MASTERPASS_ID_TOKEN", "Id tokens")
+    MASTERPASS_GROUP_ID: str | None = _s(None, "groupId of the master pass token", "Id tokens")
+    LOCAL_LIST_VERSION: PositiveInt = _s(1, "Local authorization list version (blocks D, N)", "Id tokens")
+
+    # --- TLS (block A)
+    TLS_CA_CERT: str = _s(f"{CERTS}/ca.pem", "CA certificate that the CSMS's server certificates chain to", "TLS")
+    TLS_CLIENT_CERT: str = _s(f"{CERTS}/client.pem", "Client certificate of SECURITY_PROFILE_3_CP (CN = its id)", "TLS")
+    TLS_CLIENT_KEY: str = _s(f"{CERTS}/client.key", "Private key of TLS_CLIENT_CERT", "TLS")
+    TLS_INVALID_CLIENT_CERT: str = _s(f"{CERTS}/client_invalid.pem", "Client certificate from a CA the CSMS does not trust", "TLS")
+    TLS_INVALID_CLIENT_KEY: str = _s(f"{CERTS}/client_invalid.key", "Private key of TLS_INVALID_CLIENT_CERT", "TLS")
+    TLS_EXPIRED_CLIENT_CERT: str = _s(f"{CERTS}/client_expired.pem", "Expired client certificate from the trusted CA, CN = SECURITY_PROFILE_3_CP", "TLS")
+    TLS_EXPIRED_CLIENT_KEY: str = _s(f"{CERTS}/client_expired.key", "Private key of TLS_EXPIRED_CLIENT_CERT", "TLS")
+    TLS_WRONG_CN_CLIENT_CERT: str = _s(f"{CERTS}/client_wrong_cn.pem", "Valid client certificate from the trusted CA whose CN is not SECURITY_PROFILE_3_CP", "TLS")
+    TLS_WRONG_CN_CLIENT_KEY: str = _s(f"{CERTS}/client_wrong_cn.key", "Private key of TLS_WRONG_CN_CLIENT_CERT", "TLS")
+    TLS_CLIENT_CA_CERT: str = _s("", "CA that issues station certificates (renewed chains must verify against it); empty = TLS_CA_CERT", "TLS")
+    CONFIGURED_CSR_ORGANIZATION: str = _s("Conformance CPO", "O of the CSRs the simulator sends", "TLS")
+    CONFIGURED_CSR_COUNTRY: str = _s("NL", "C of the CSRs the simulator sends", "TLS")
+    CONFIGURED_CSR_ORGANIZATIONAL_UNIT: str = _s("Charging", "OU of the V2G / combined CSRs", "TLS")
+    CONFIGURED_SUPPORTED_SECURITY_PROFILES: str = _s("1,2,3", "Security profiles the CSMS supports; cases needing another are skipped", "TLS")
+    CONFIGURED_SUPPORTS_ISO15118: bool = _s(True, "Whether the CSMS supports ISO 15118 certificate handling", "TLS")
+
+    # --- ISO 15118 / contract certificates (block C, M)
+    ISO15118_CERT_HASH_DATA_FILE: str = _s(f"{CERTS}/iso15118_cert_hash_data.json", "JSON with the OCSP request data of a valid contract chain", "ISO 15118")
+    ISO15118_REVOKED_CERT_HASH_DATA_FILE: str = _s(f"{CERTS}/iso15118_revoked_cert_hash_data.json", "JSON with the OCSP request data of a revoked contract chain", "ISO 15118")
+    CONTRACT_CERT_FILE: str = _s(f"{CERTS}/contract.pem", "PEM contract certificate", "ISO 15118")
+    CONFIGURED_CONTRACT_EMAID: str = _s("NLTSTC000000015", "eMAID of the contract certificates (must be Accepted in the CSMS)", "ISO 15118")
+    CONFIGURED_OCSP_RESPONDER_URL: str = _s("http://127.0.0.1:19080/ocsp", "URL of the OCSP responder the harness hosts", "ISO 15118")
+    CONFIGURED_MO_ROOT_CERT_FILE: str = _s(f"{CERTS}/mo_root.pem", "MO root CA certificate issuing the contract certificates", "ISO 15118")
+    CONFIGURED_MO_ROOT_KEY_FILE: str = _s(f"{CERTS}/mo_root.key", "Private key of the MO root (never logged)", "ISO 15118")
+
+    # --- Provisioning and network profiles (block A, B)
+    CONFIGURED_CONFIGURATION_SLOT: PositiveInt = _s(1, "configurationSlot of the network profile the CSMS is asked to set", "Provisioning")
+    CONFIGURED_MESSAGE_TIMEOUT: PositiveInt = _s(30, "connectionData.messageTimeout of that network profile", "Provisioning")
+    CONFIGURED_OCPP_CSMS_URL: str = _s("", "connectionData.ocppCsmsUrl of that network profile; empty = CSMS_WSS_ADDRESS", "Provisioning")
+    CONFIGURED_OCPP_INTERFACE: str = _s("Wired0", "connectionData.ocppInterface of that network profile", "Provisioning")
+    CONFIGURED_SECURITY_PROFILE: Annotated[int, Field(ge=1, le=3)] = _s(1, "connectionData.securityProfile of that profile (TC_B_42) and the start profile of TC_A_19", "Provisioning")
+    CONFIGURED_VENDOR_ID: str = _s("tzi.app", "DataTransfer vendorId the CSMS has no extension for", "Provisioning")
+    CONFIGURED_MESSAGE_ID: str = _s("TestMessage", "DataTransfer messageId the CSMS has no extension for", "Provisioning")
+
+    # --- Transactions, meter values, tariff
+    TRANSACTION_DURATION: Annotated[float, Field(ge=0)] = _s(5.0, "Seconds a simulated transaction (or offline period) lasts", "Transactions")
+    CLOCK_ALIGNED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "AlignedDataInterval the CSMS is asked to set (block J)", "Transactions")
+    SAMPLED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "SampledDataTxUpdatedInterval the CSMS is asked to set (blocks I, J)", "Transactions")
+    TX_ENDED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "SampledDataTxEndedInterval the CSMS is asked to set (block J)", "Transactions")
+    CONFIGURED_TARIFF_PRICE_PER_KWH: Annotated[float, Field(ge=0)] = _s(0.25, "Energy price per kWh of VALID_ID_TOKEN's tariff (block I)", "Transactions")
+    CONFIGURED_RESERVATION_EXPIRY: Seconds = _s(300, "Seconds until the reservations the CSMS is asked to make expire (block H)", "Transactions")
+    CONFIGURED_UNSUPPORTED_TRIGGER_MESSAGE: str = _s("PublishFirmwareStatusNotification", "requestedMessage answered NotImplemented (TC_F_27)", "Transactions")
+
+    @field_validator("CSMS_OPERATOR")
+    @classmethod
+    def _operator_mode(cls, value: str) -> str:
+        if value not in ("manual", "http", "command"):
+            raise ValueError("must be manual, http or command")
+        return value
+
+    @field_validator("CONFIGURED_SUPPORTED_SECURITY_PROFILES")
+    @classmethod
+    def _profiles(cls, value: str) -> str:
+        if not re.fullmatch(r"\s*[123](\s*,\s*[123])*\s*", value):
+            raise ValueError("must be a comma-separated list of 1, 2 and 3")
+        return value
+
+    @field_validator("REFERENCE_CSMS_FAULTS")
+    @classmethod
+    def _faults(cls, value: str) -> str:
+        return ",".join(f.strip() for f in value.split(",") if f.strip())
+
+    # --- derived values
+    @property
+    def embedded(self) -> bool:
+        return self.CSMS_ADDRESS is None
+
+    @property
+    def supported_profiles(self) -> set[int]:
+        return {int(p) for p in self.CONFIGURED_SUPPORTED_SECURITY_PROFILES.split(",")}
+
+    @property
+    def client_ca_cert(self) -> str:
+        return self.TLS_CLIENT_CA_CERT or self.TLS_CA_CERT
+
+    @property
+    def ocpp_csms_url(self) -> str:
+        return self.CONFIGURED_OCPP_CSMS_URL or (self.CSMS_WSS_ADDRESS or "")
+
+    @property
+    def faults(self) -> list[str]:
+        return [f for f in self.REFERENCE_CSMS_FAULTS.split(",") if f]
+
+    def path(self, value: str) -> Path:
+        """A file setting as an absolute path (relative ones are relative to the project)."""
+        p = Path(value)
+        return p if p.is_absolute() else ROOT / p
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log or report."""
+        return [v for k in SECRET_SETTINGS if (v := getattr(self, k))]
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line for the first bad setting: its name, what is wrong, and the value unless secret."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    shown = "" if name in SECRET_SETTINGS else f" (got {first.get('input')!r})"
+    return f"setting {name}: {message}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment and .env; a bad value raises SettingError with one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingError(describe_error(error)) from None
+
+
+def env_example() -> str:
+    """The text of env.example, grouped, each setting with its default and meaning."""
+    lines = ["# Settings of the OCPP 2.0.1 CSMS conformance suite. Copy to .env and edit.",
+             "# Every line shows the default; an unset value is left empty.", ""]
+    group = None
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra or {}
+        if extra.get("group") != group:
+            group = extra.get("group")
+            lines += ["", f"# --- {group}"]
+        default = field.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        value = "" if default is None else default
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        lines.append(f"# {field.description}")
+        lines.append(f"{name}={value}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(env_example())

@@ -1,0 +1,218 @@
+"""The reusable states of ``reusable-states.md`` as plain async functions over a Station.
+
+Each runs the state's steps and checks; a failed check names the state, e.g.
+``TC_B_21 EnergyTransferStarted step 4: …``. Waits come from the settings only.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from . import actions
+from .checks import OneOf, check, check_fields, in_state
+from .station import Station
+
+
+# ---------------------------------------------------------------- Booted
+async def boot_notification(station: Station, reason: str = "PowerUp", step: int | str | None = None) -> dict:
+    """BootNotificationRequest with the configured model/vendor; remembers interval and time."""
+    s = station.settings
+    response = await station.send("BootNotification", {
+        "reason": reason,
+        "chargingStation": {"model": s.CONFIGURED_CP_MODEL, "vendorName": s.CONFIGURED_CP_VENDOR}}, step)
+    station.boot_interval = response["interval"]
+    station.boot_time = response["currentTime"]
+    if response["status"] == "Accepted" and response["interval"] > 0:
+        hb = station.device.find({"name": "OCPPCommCtrlr"}, {"name": "HeartbeatInterval"})
+        if hb:
+            hb.value = str(response["interval"])
+    return response
+
+
+async def report_connectors(station: Station, step: int | str | None = None,
+                            statuses: dict[tuple[int, int], str] | None = None) -> None:
+    """Report every connector (Available unless ``statuses`` says otherwise)."""
+    for e, c in station.model.connectors():
+        status = (statuses or {}).get((e, c), "Available")
+        await station.report_status(e, c, status, step)
+
+
+async def booted(station: Station, reason: str = "PowerUp",
+                 statuses: dict[tuple[int, int], str] | None = None) -> dict:
+    """Booted: boot Accepted, then every connector reported."""
+    with in_state("Booted"):
+        response = await boot_notification(station, reason, step=2)
+        check(2, "status", response["status"], "Accepted")
+        await report_connectors(station, 4, statuses)
+    return response
+
+
+# ---------------------------------------------------------------- transactions
+def _ec(station: Station) -> tuple[int, int]:
+    return station.settings.CONFIGURED_EVSE_ID, station.settings.CONFIGURED_CONNECTOR_ID
+
+
+async def parking_bay_occupied(station: Station) -> None:
+    e, _ = _ec(station)
+    with in_state("ParkingBayOccupied"):
+        kind = "Updated" if station.model.transaction(e) else "Started"
+        await station.transaction_event(kind, "EVDetected", 2)
+
+
+async def ev_connected_pre_session(station: Station) -> None:
+    e, c = _ec(station)
+    with in_state("EVConnectedPreSession"):
+        await station.report_status(e, c, "Occupied", 2)
+        station.model.evses[e].ev_connected = True
+        kind = "Updated" if station.model.transaction(e) else "Started"
+        await station.transaction_event(kind, "CablePluggedIn", 4, charging_state="EVConnected")
+
+
+async def authorize(station: Station, id_token: dict | None = None, step: int | str | None = None) -> dict:
+    return await station.send("Authorize", {"idToken": id_token or station.id_token()}, step)
+
+
+async def authorized(station: Station, id_token: dict | None = None) -> None:
+    """Authorized: AuthorizeRequest, then the authorizing TransactionEvent; both Accepted."""
+    e, _ = _ec(station)
+    token = id_token or station.id_token()
+    with in_state("Authorized"):
+        response = await authorize(station, token, 2)
+        check(2, "idTokenInfo.status", response["idTokenInfo"]["status"], "Accepted")
+        tx = station.model.transaction(e)
+        kind = "Updated" if tx else "Started"
+        connected = station.model.evses[e].ev_connected
+        response = await station.transaction_event(
+            kind, "Authorized", 4, id_token=token, charging_state="EVConnected" if connected and kind == "Started" else None)
+        check_fields(4, response, {"idTokenInfo.status": "Accepted"})
+
+
+async def energy_transfer_started(station: Station) -> None:
+    e, c = _ec(station)
+    if station.model.transaction(e) is None or station.model.transaction(e).id_token is None:
+        await authorized(station)
+    with in_state("EnergyTransferStarted"):
+        if not station.model.evses[e].ev_connected:
+            await station.report_status(e, c, "Occupied", 2)
+            station.model.evses[e].ev_connected = True
+            await station.transaction_event("Updated", "CablePluggedIn", 4, charging_state="EVConnected")
+        await station.transaction_event("Updated", "ChargingStateChanged", 6, charging_state="Charging")
+
+
+async def wait_transaction_duration(station: Station) -> None:
+    """'Wait for T s': the transaction runs for TRANSACTION_DURATION."""
+    await asyncio.sleep(station.settings.TRANSACTION_DURATION)
+
+
+async def energy_transfer_suspended(station: Station) -> None:
+    with in_state("EnergyTransferSuspended"):
+        await wait_transaction_duration(station)
+        await station.transaction_event("Updated", "ChargingStateChanged", 3, charging_state="SuspendedEV")
+
+
+async def stop_authorized(station: Station) -> None:
+    e, _ = _ec(station)
+    tx = station.model.transaction(e)
+    with in_state("StopAuthorized"):
+        await wait_transaction_duration(station)
+        response = await station.transaction_event("Updated", "StopAuthorized", 3,
+                                                   id_token=tx.id_token or station.id_token())
+        check_fields(3, response, {"idTokenInfo.status": "Accepted"})
+
+
+async def ev_connected_post_session(station: Station) -> None:
+    with in_state("EVConnectedPostSession"):
+        await station.transaction_event("Updated", "ChargingStateChanged", 2, charging_state="EVConnected")
+
+
+async def ev_disconnected(station: Station, event_type: str = "Ended") -> None:
+    """EVDisconnected; ``event_type`` Updated is the ParkingBayOccupancy variant (TC_E_19)."""
+    e, c = _ec(station)
+    with in_state("EVDisconnected"):
+        await station.report_status(e, c, "Available", 2)
+        station.model.evses[e].ev_connected = False
+        fields: dict[str, Any] = {"charging_state": "Idle"}
+        if event_type == "Ended":
+            fields["stopped_reason"] = "EVDisconnected"
+        await station.transaction_event(event_type, "EVCommunicationLost", 4, **fields)
+
+
+# ---------------------------------------------------------------- CSMS-initiated states
+async def reserved(station: Station, evse: int | None = None, id_token: dict | None = None,
+                   expiry: float | None = None) -> dict:
+    """Reserved: the CSMS reserves EVSE e for the token; the station reports Reserved."""
+    e = evse or station.settings.CONFIGURED_EVSE_ID
+    token = id_token or station.id_token()
+    seconds = expiry or station.settings.CONFIGURED_RESERVATION_EXPIRY
+    with in_state("Reserved"):
+        request = await station.expect("ReserveNow", 1, reply={"status": "Accepted"},
+                                       trigger=actions.generic(
+                                           "ReserveNow", station.id, f"reserve EVSE {e} for {token['idToken']} "
+                                           f"expiring in {seconds:g} s", evseId=e, idToken=token,
+                                           expirySeconds=seconds))
+        check_fields(1, request, {"evseId": e, "idToken.idToken": token["idToken"], "idToken.type": token["type"]})
+        for c in station.model.evses[e].connectors:
+            await station.report_status(e, c, "Reserved", 4)
+    return request
+
+
+async def unavailable(station: Station, evse: int | None = None, connector: int | None = None) -> dict:
+    """Unavailable: the CSMS makes the station / EVSE / connector Inoperative."""
+    params: dict[str, Any] = {"operationalStatus": "Inoperative"}
+    if evse is not None:
+        params["evse"] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
+    with in_state("Unavailable"):
+        request = await station.expect("ChangeAvailability", 1, reply={"status": "Accepted"},
+                                       trigger=actions.generic("ChangeAvailability", station.id,
+                                                               f"make {params.get('evse', 'the station')} Inoperative",
+                                                               **params))
+        expected: dict[str, Any] = {"operationalStatus": "Inoperative"}
+        if evse is None:
+            from .checks import ABSENT
+            expected["evse"] = ABSENT
+        else:
+            expected["evse.id"] = evse
+            from .checks import ABSENT
+            expected["evse.connectorId"] = connector if connector is not None else ABSENT
+        check_fields(1, request, expected)
+        for e, c in station.model.connectors():
+            if (evse is None or e == evse) and (connector is None or c == connector):
+                await station.report_status(e, c, "Unavailable", 4)
+    return request
+
+
+async def certificate_installed(station: Station, certificate_type: str) -> dict:
+    with in_state("CertificateInstalled"):
+        request = await station.expect("InstallCertificate", 1, reply={"status": "Accepted"},
+                                       trigger=actions.generic("InstallCertificate", station.id,
+                                                               f"install a {certificate_type} certificate",
+                                                               certificateType=certificate_type))
+        check(1, "certificateType", request["certificateType"], certificate_type)
+    return request
+
+
+async def iso15118_smart_charging(station: Station) -> dict:
+    """ISO15118SmartCharging: charging needs → the CSMS's TxProfile → the EV's schedule."""
+    from datetime import datetime, timedelta, timezone
+    e, _ = _ec(station)
+    tx = station.model.transaction(e)
+    phases = station.settings.CONFIGURED_NUMBER_PHASES
+    with in_state("ISO15118SmartCharging"):
+        profile = station.expecting("SetChargingProfile", reply={"status": "Accepted"})
+        departure = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        needs = await station.send("NotifyEVChargingNeeds", {
+            "evseId": e, "maxScheduleTuples": 10, "chargingNeeds": {
+                "requestedEnergyTransfer": "AC_single_phase" if phases == 1 else "AC_three_phase",
+                "departureTime": departure, "acChargingParameters": {
+                    "energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}}, 2)
+        check(2, "status", needs["status"], OneOf("Accepted", "Processing"))
+        request = await profile.wait(3)
+        check_fields(3, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": "TxProfile",
+                                  "chargingProfile.transactionId": tx.id})
+        from .station import now_iso
+        schedule = await station.send("NotifyEVChargingSchedule", {
+            "evseId": e, "timeBase": now_iso(),
+            "chargingSchedule": request["chargingProfile"]["chargingSchedule"][0]}, 6)
+        check(6, "status", schedule["status"], "Accepted")
+        await station.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
+    return request

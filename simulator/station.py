@@ -1,0 +1,439 @@
+"""One simulated charging station on top of the ``ocpp`` library's v201 ChargePoint.
+
+It sends CS→CSMS requests and returns the CSMS's answers (:meth:`Station.send`), waits for
+CSMS→CS requests and answers them with the reply the case chose (:meth:`Station.expect`), answers
+every other CSMS request with a sensible default and records it, keeps EVSE/connector and
+transaction state, validates every payload in both directions against the OCPP 2.0.1 schemas,
+and records every frame in the trace.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Union
+
+from ocpp.v201 import ChargePoint
+from websockets.exceptions import ConnectionClosed
+
+from . import checks
+from .checks import fail
+from .device_model import DeviceModel
+from .model import StationModel, Transaction
+from .protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
+from .trace import Trace, add_secret
+from .transport import ConnectError, Credentials, Endpoint, connect_station
+
+Reply = Union[dict, Callable[[dict], Any], None]
+UNSET: Any = object()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class CallError:
+    code: str
+    description: str
+    details: Any = None
+
+
+@dataclass
+class Expectation:
+    """A CSMS→CS request the case waits for, registered before the CSMS is asked to act."""
+    station: "Station"
+    action: str
+    reply: Reply = None
+    match: Callable[[dict], bool] | None = None
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    received_at: float | None = None
+
+    @property
+    def arrived(self) -> bool:
+        return self.future.done()
+
+    async def wait(self, step: int | str | None, trigger: Any = None,
+                   timeout: float | None = None) -> dict:
+        """The request's payload; ``trigger`` (an operator action) is sent first unless the
+        request already arrived. Fails the step when nothing comes within the timeout."""
+        if trigger is not None and not self.arrived:
+            await self.station.operator.request(trigger, step)
+        limit = self.station.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
+        return await self.station.wait_for(self.future, limit, f"a {self.action}Request", step)
+
+
+class Station(ChargePoint):
+    def __init__(self, settings: Any, creds: Credentials, endpoint: Endpoint, trace: Trace,
+                 operator: Any = None, model: StationModel | None = None,
+                 device_model: DeviceModel | None = None) -> None:
+        super().__init__(creds.station_id, None, response_timeout=settings.CSMS_RESPONSE_TIMEOUT)
+        self._ocpp_version = "2.0.1"
+        self.settings = settings
+        self.creds = creds
+        self.endpoint = endpoint
+        self.trace = trace
+        self.operator = operator
+        self.model = model or StationModel.build(settings.CONFIGURED_NUMBER_OF_EVSES,
+                                                 settings.CONFIGURED_EVSE_ID,
+                                                 settings.CONFIGURED_CONNECTOR_ID)
+        self.device = device_model or DeviceModel.for_station(
+            len(self.model.evses), {e.id: len(e.connectors) for e in self.model.evses.values()},
+            settings.CONFIGURED_CONNECTOR_TYPE)
+        sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
+        if sp:
+            sp.value = str(creds.profile)
+        self.replies: dict[str, Callable[["Station", dict], Any]] = {}
+        self.expectations: list[Expectation] = []
+        self.unexpected: list[tuple[str, dict]] = []
+        self.queue: list[dict] = []
+        self.boot_interval: int | None = None
+        self.boot_time: str | None = None
+        self.network_profiles: dict[int, dict] = {}
+        self._pending: dict[str, asyncio.Future] = {}
+        self._send_lock = asyncio.Lock()
+        self._reader: asyncio.Task | None = None
+        self._closed = asyncio.Event()
+        self._close_reason = ""
+        self._problem: str | None = None
+        self._background: list[asyncio.Task] = []
+        self._event_id = 0
+        if creds.password:
+            add_secret(creds.password)
+
+    # ------------------------------------------------------------------ connection
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._closed.is_set()
+
+    async def connect(self, creds: Credentials | None = None) -> None:
+        """Connect-SP<profile>; a refusal fails the case with the HTTP status or TLS cause."""
+        if creds is not None:
+            self.creds = creds
+            if creds.password:
+                add_secret(creds.password)
+        try:
+            ws = await connect_station(self.endpoint, self.creds)
+        except ConnectError as e:
+            fail(f"Connect-SP{self.creds.profile}", str(e))
+        self.attach(ws)
+
+    def attach(self, ws: Any) -> None:
+        """Adopt an open WebSocket (from connect or a case's own upgrade) and start reading."""
+        self._connection = ws
+        self._closed = asyncio.Event()
+        self._close_reason = ""
+        self.trace.note(self.id, f"connected (security profile {self.creds.profile}, "
+                                 f"subprotocol {getattr(ws, 'subprotocol', None)})")
+        self._reader = asyncio.create_task(self._read(ws), name=f"reader-{self.id}")
+
+    async def disconnect(self) -> None:
+        """Close the WebSocket normally (the station goes offline or reboots)."""
+        if self._connection is None:
+            return
+        ws, self._connection = self._connection, None
+        self.trace.note(self.id, "station closes the connection")
+        try:
+            await asyncio.wait_for(ws.close(), 3)
+        except Exception:
+            pass
+        if self._reader:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self._closed.set()
+
+    async def reconnect(self, creds: Credentials | None = None) -> None:
+        await self.disconnect()
+        await self.connect(creds)
+
+    async def close(self) -> None:
+        """End of the case: stop background work and close."""
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.disconnect()
+
+    async def _read(self, ws: Any) -> None:
+        try:
+            async for message in ws:
+                await self.route_message(message)
+        except ConnectionClosed:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a harness bug must not hang the case
+            self._problem = f"harness error while reading: {e.__class__.__name__}: {e}"
+        finally:
+            code = getattr(ws, "close_code", None)
+            reason = getattr(ws, "close_reason", "") or ""
+            self._close_reason = f"close code {code}{' ' + reason if reason else ''}"
+            if self._connection is ws:
+                self.trace.note(self.id, f"connection closed by the CSMS ({self._close_reason})")
+            self._closed.set()
+
+    # ------------------------------------------------------------------ waiting
+    async def wait_for(self, future: asyncio.Future, timeout: float, what: str,
+                       step: int | str | None) -> Any:
+        """Wait for ``future``; fail the step on timeout, closed connection or a protocol error."""
+        if self._problem:
+            fail(step, self._problem)
+        closed = asyncio.create_task(self._closed.wait())
+        try:
+            done, _ = await asyncio.wait({future, closed}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if future.done():
+            return future.result()
+        if self._problem:
+            fail(step, self._problem)
+        if closed in done:
+            fail(step, f"the connection was closed ({self._close_reason or 'by the station'}) "
+                       f"while waiting for {what}")
+        fail(step, f"no {what} from the CSMS within {timeout:g} s")
+
+    async def quiet_for(self, seconds: float | None = None) -> None:
+        """The one kind of fixed wait: listen for ``seconds`` to see that nothing comes."""
+        await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
+
+    # ------------------------------------------------------------------ CS → CSMS
+    async def send(self, action: str, payload: dict, step: int | str | None = None,
+                   *, allow_error: bool = False) -> dict | CallError:
+        """Send a request and return the CSMS's answer payload.
+
+        The step fails on silence, a closed connection, a CALLERROR (unless ``allow_error``), or
+        an answer that breaks the OCPP 2.0.1 schema.
+        """
+        problem = schema_problem(action, CALL, payload)
+        if problem:
+            raise AssertionError(f"harness bug: own {action}Request is schema-invalid: {problem}")
+        if not self.connected:
+            fail(step, f"cannot send {action}Request: the station is not connected "
+                       f"({self._close_reason or 'never connected'})")
+        async with self._send_lock:
+            unique_id = str(uuid.uuid4())
+            future = asyncio.get_running_loop().create_future()
+            self._pending[unique_id] = future
+            try:
+                await self._send(dumps([CALL, unique_id, action, payload]))
+            except ConnectionClosed:
+                self._pending.pop(unique_id, None)
+                fail(step, f"the connection was closed before {action}Request could be sent")
+            try:
+                frame = await self.wait_for(future, self.settings.CSMS_RESPONSE_TIMEOUT,
+                                            f"{action}Response", step)
+            finally:
+                self._pending.pop(unique_id, None)
+        if frame[0] == CALLERROR:
+            error = CallError(frame[2], frame[3], frame[4])
+            if allow_error:
+                return error
+            fail(step, f"CSMS answered {action}Request with CALLERROR {error.code}"
+                       f"{': ' + error.description if error.description else ''}")
+        problem = schema_problem(action, CALLRESULT, frame[2])
+        if problem:
+            fail(step, f"{action}Response breaks the OCPP 2.0.1 schema: {problem}")
+        return frame[2]
+
+    async def _send(self, message: str) -> None:
+        self.trace.record(self.id, "CS->CSMS", message)
+        await self._connection.send(message)
+
+    # ------------------------------------------------------------------ CSMS → CS
+    def expecting(self, action: str, reply: Reply = None,
+                  match: Callable[[dict], bool] | None = None) -> Expectation:
+        """Register a wait for a CSMS request now, before anything can make the CSMS send it."""
+        exp = Expectation(self, action, reply, match)
+        self.expectations.append(exp)
+        return exp
+
+    async def expect(self, action: str, step: int | str | None, *, trigger: Any = None,
+                     reply: Reply = None, timeout: float | None = None) -> dict:
+        """Wait for ``action`` (after asking the operator for ``trigger``) and answer ``reply``."""
+        return await self.expecting(action, reply).wait(step, trigger, timeout)
+
+    async def expect_no(self, action: str, step: int | str | None, seconds: float | None = None) -> None:
+        """Check that the CSMS does not send ``action`` for a short while."""
+        exp = self.expecting(action)
+        await self.quiet_for(seconds)
+        self.expectations.remove(exp) if exp in self.expectations else None
+        if exp.arrived:
+            fail(step, f"the CSMS sent an unexpected {action}Request: {exp.future.result()}")
+
+    async def route_message(self, raw: str | bytes) -> None:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        self.trace.record(self.id, "CSMS->CS", text)
+        try:
+            frame = parse_frame(raw)
+        except FrameError as e:
+            self._set_problem(f"the CSMS sent a frame that is not valid OCPP-J: {e}")
+            return
+        kind, unique_id = frame[0], frame[1]
+        if kind in (CALLRESULT, CALLERROR):
+            future = self._pending.get(unique_id)
+            if future and not future.done():
+                future.set_result(frame)
+            else:
+                self.trace.note(self.id, f"answer to an unknown messageId {unique_id} ignored")
+            return
+        action, payload = frame[2], frame[3]
+        problem = schema_problem(action, CALL, payload)
+        if problem:
+            code = "NotImplemented" if "not an OCPP 2.0.1 message" in problem else "FormationViolation"
+            await self._send(dumps([CALLERROR, unique_id, code, problem[:250], {}]))
+            self._set_problem(f"the CSMS sent a {action}Request that breaks the OCPP 2.0.1 schema: {problem}")
+            return
+        exp = next((e for e in self.expectations
+                    if e.action == action and not e.arrived and (e.match is None or e.match(payload))), None)
+        reply: Any = None
+        if exp is not None:
+            self.expectations.remove(exp)
+            reply = exp.reply(payload) if callable(exp.reply) else exp.reply
+        else:
+            self.unexpected.append((action, payload))
+        if reply is None:
+            reply = self.default_reply(action, payload)
+        if inspect.isawaitable(reply):
+            reply = await reply
+        problem = schema_problem(action, CALLRESULT, reply)
+        if problem:
+            raise AssertionError(f"harness bug: own {action}Response is schema-invalid: {problem}")
+        try:
+            await self._send(dumps([CALLRESULT, unique_id, reply]))
+        except ConnectionClosed:
+            pass
+        if exp is not None:
+            exp.received_at = time.time()
+            exp.future.set_result(payload)
+        else:
+            self._after_reply(action, payload, reply)
+
+    def _set_problem(self, message: str) -> None:
+        if not self._problem:
+            self._problem = message
+        for future in list(self._pending.values()):
+            if not future.done():
+                future.set_result([CALLERROR, "", "ProtocolError", message, {}])
+        for exp in self.expectations:
+            if not exp.arrived:
+                exp.future.cancel()
+        self._closed.set()
+
+    def default_reply(self, action: str, payload: dict) -> dict:
+        from .replies import DEFAULT_REPLIES
+        handler = self.replies.get(action) or DEFAULT_REPLIES.get(action)
+        if handler is None:
+            return {}
+        return handler(self, payload)
+
+    def _after_reply(self, action: str, payload: dict, reply: dict) -> None:
+        from .replies import AFTER_REPLY
+        follow = AFTER_REPLY.get(action)
+        if follow:
+            coro = follow(self, payload, reply)
+            if coro is not None:
+                self.later(coro)
+
+    def later(self, coro: Awaitable[Any]) -> asyncio.Task:
+        """Run follow-up work (e.g. NotifyReport parts) after the answer went out."""
+        task = asyncio.ensure_future(coro)
+        self._background.append(task)
+        return task
+
+    async def settle(self, step: int | str | None = None) -> None:
+        """Wait for follow-up work to finish; its failures fail the case here."""
+        while self._background:
+            task = self._background.pop(0)
+            try:
+                await asyncio.wait_for(asyncio.shield(task), self.settings.CSMS_RESPONSE_TIMEOUT * 4)
+            except asyncio.TimeoutError:
+                task.cancel()
+                fail(step, "follow-up messages of the station did not finish in time")
+
+    # ------------------------------------------------------------------ building blocks
+    def next_event_id(self) -> int:
+        self._event_id += 1
+        return self._event_id
+
+    async def report_status(self, evse: int, connector: int, status: str,
+                            step: int | str | None = None, **extra: Any) -> None:
+        """'Report X for connector (e, c)': StatusNotification + NotifyEvent, both answered."""
+        self.model.evses[evse].connectors[connector] = status
+        self.device.set_state({"name": "Connector", "evse": {"id": evse, "connectorId": connector}}, status)
+        await self.send("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
+                                               "evseId": evse, "connectorId": connector, **extra}, step)
+        await self.send("NotifyEvent", {
+            "generatedAt": now_iso(), "seqNo": 0, "tbc": False,
+            "eventData": [{"eventId": self.next_event_id(), "timestamp": now_iso(), "trigger": "Delta",
+                           "actualValue": status, "eventNotificationType": "HardWiredNotification",
+                           "component": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
+                           "variable": {"name": "AvailabilityState"}}]}, step)
+
+    def meter_value(self, evse: int, context: str, measurand: str = "Energy.Active.Import.Register") -> dict:
+        return {"timestamp": now_iso(), "sampledValue": [{
+            "value": self.model.evses[evse].register(), "context": context, "measurand": measurand}]}
+
+    def transaction_event_payload(self, event_type: str, trigger: str, *, evse: int | None = None,
+                                  connector: int | None = None, charging_state: str | None = None,
+                                  stopped_reason: str | None = None, id_token: dict | None = None,
+                                  meter: Any = UNSET, offline: bool = False,
+                                  transaction: Transaction | None = None, **extra: Any) -> dict:
+        """A TransactionEventRequest by the rules of reusable-states.md (new T on Started, seqNo
+        +1 per event, evse in every event, Begin/End meter values)."""
+        e = evse or self.settings.CONFIGURED_EVSE_ID
+        c = connector or self.settings.CONFIGURED_CONNECTOR_ID
+        if event_type == "Started":
+            tx = self.model.open_transaction(e, c)
+        else:
+            tx = transaction or self.model.transaction(e)
+            if tx is None:
+                raise AssertionError(f"harness bug: no open transaction on EVSE {e} for {event_type}")
+        info: dict[str, Any] = {"transactionId": tx.id}
+        if charging_state is not None:
+            info["chargingState"] = charging_state
+            tx.charging_state = charging_state
+            self.model.evses[tx.evse].set_charging(charging_state == "Charging")
+        if stopped_reason is not None:
+            info["stoppedReason"] = stopped_reason
+        payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
+                                   "seqNo": tx.next_seq(), "transactionInfo": info,
+                                   "evse": {"id": tx.evse, "connectorId": tx.connector}}
+        if offline:
+            payload["offline"] = True
+        if id_token is not None:
+            payload["idToken"] = id_token
+            tx.id_token = tx.id_token or id_token
+        if meter is UNSET:
+            context = {"Started": "Transaction.Begin", "Ended": "Transaction.End"}.get(event_type)
+            meter = [self.meter_value(tx.evse, context)] if context else None
+        if meter:
+            payload["meterValue"] = meter
+        if "transaction_info" in extra:
+            info.update(extra.pop("transaction_info"))
+        payload.update(extra)
+        if event_type == "Ended":
+            self.model.end_transaction(tx)
+        return payload
+
+    async def transaction_event(self, event_type: str, trigger: str, step: int | str | None = None,
+                                **fields: Any) -> dict:
+        """Build and send a TransactionEventRequest; returns the CSMS's answer."""
+        payload = self.transaction_event_payload(event_type, trigger, **fields)
+        return await self.send("TransactionEvent", payload, step)
+
+    def queue_transaction_event(self, event_type: str, trigger: str, **fields: Any) -> dict:
+        """While offline: create the event now (offline true, its own time and seqNo) and keep it."""
+        payload = self.transaction_event_payload(event_type, trigger, offline=True, **fields)
+        self.queue.append(payload)
+        return payload
+
+    async def send_queued(self, payload: dict, step: int | str | None = None) -> dict:
+        self.queue.remove(payload)
+        return await self.send("TransactionEvent", payload, step)
+
+    def id_token(self, token: str | None = None, token_type: str | None = None) -> dict:
+        return {"idToken": token or self.settings.VALID_ID_TOKEN,
+                "type": token_type or self.settings.VALID_ID_TOKEN_TYPE}

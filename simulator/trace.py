@@ -1,0 +1,58 @@
+"""The trace: every frame in both directions with time, and the redaction of secrets."""
+from __future__ import annotations
+
+import base64
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+_PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
+_AUTH = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+", re.I)
+_PASSWORD_FIELD = re.compile(r'("(?:password|basicAuthPassword)"\s*:\s*")[^"]*(")', re.I)
+
+_secrets: set[str] = set()
+
+
+def add_secret(value: str | None) -> None:
+    """Register a value (a password) that must never appear in any output."""
+    if value and len(value) >= 4:
+        _secrets.add(value)
+        user_pass = base64.b64encode(f"x:{value}".encode()).decode()
+        _secrets.add(user_pass[4:])
+
+
+def redact(text: str) -> str:
+    text = _PEM_KEY.sub("-----PRIVATE KEY REDACTED-----", text)
+    text = _AUTH.sub(r"\1\2 ***", text)
+    text = _PASSWORD_FIELD.sub(r"\1***\2", text)
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+@dataclass
+class Frame:
+    at: float
+    station: str
+    direction: str  # "CS->CSMS", "CSMS->CS" or "note"
+    text: str
+
+    def line(self) -> str:
+        stamp = datetime.fromtimestamp(self.at, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+        return f"{stamp} {self.station} {self.direction} {redact(self.text)}"
+
+
+@dataclass
+class Trace:
+    """All frames of one case, across every station and reconnect it uses."""
+    frames: list[Frame] = field(default_factory=list)
+
+    def record(self, station: str, direction: str, text: str) -> None:
+        self.frames.append(Frame(time.time(), station, direction, text))
+
+    def note(self, station: str, text: str) -> None:
+        self.record(station, "note", text)
+
+    def text(self) -> str:
+        return "\n".join(f.line() for f in self.frames)

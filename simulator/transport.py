@@ -1,0 +1,156 @@
+"""Opening the station's WebSocket for security profiles 1-3, and the deliberately bad variants.
+
+SP1: ws:// + Basic Auth (username = station id). SP2: wss:// + Basic Auth, server verified against
+TLS_CA_CERT. SP3: wss:// + client certificate, no Authorization header. Subprotocol ocpp2.0.1.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+from .protocol import SUBPROTOCOL
+
+
+@dataclass
+class Credentials:
+    """How one station identifies itself: profile, password and/or client certificate."""
+    station_id: str
+    profile: int
+    password: str | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    username: str | None = None  # None = the station id (A00.FR.204)
+
+    def authorization(self) -> str | None:
+        if self.password is None or self.profile == 3:
+            return None
+        user = self.station_id if self.username is None else self.username
+        return "Basic " + base64.b64encode(f"{user}:{self.password}".encode()).decode()
+
+
+@dataclass
+class Endpoint:
+    ws_url: str | None
+    wss_url: str | None
+    ca_cert: Path | None
+    open_timeout: float
+
+    def url(self, profile: int, station_id: str) -> str:
+        base = self.ws_url if profile == 1 else self.wss_url
+        if not base:
+            raise ConnectError(f"no {'CSMS_ADDRESS' if profile == 1 else 'CSMS_WSS_ADDRESS'} configured "
+                               f"for security profile {profile}")
+        return f"{base}/{station_id}"
+
+
+class ConnectError(Exception):
+    """The WebSocket could not be opened; the message is one line with the cause."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def client_tls_context(ca_cert: Path | None, cert: Path | None = None, key: Path | None = None,
+                       *, verify: bool = True, min_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+                       max_version: ssl.TLSVersion | None = None, ciphers: str | None = None) -> ssl.SSLContext:
+    """TLS 1.2+ client context verifying the CSMS against the CA (Connect-SP2/SP3)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = min_version
+    if max_version is not None:
+        ctx.maximum_version = max_version
+    ctx.options |= ssl.OP_NO_COMPRESSION
+    if ciphers:
+        ctx.set_ciphers(ciphers)
+    if verify:
+        if ca_cert is None:
+            raise ConnectError("TLS_CA_CERT is not set: cannot verify the CSMS's certificate")
+        ctx.load_verify_locations(cafile=str(ca_cert))
+        ctx.check_hostname = True
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert is not None:
+        ctx.load_cert_chain(str(cert), str(key) if key else None)
+    return ctx
+
+
+@dataclass
+class Upgrade:
+    """What the CSMS answered to one WebSocket upgrade."""
+    connection: ClientConnection | None
+    status: int | None
+    subprotocol: str | None = None
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def opened(self) -> bool:
+        return self.connection is not None
+
+
+async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
+                         subprotocols: list[str] | None = None,
+                         authorization: str | None | bool = True,
+                         tls: ssl.SSLContext | None = None) -> Upgrade:
+    """Try one upgrade and report what happened, never raising for a refusal.
+
+    ``authorization=True`` sends the credentials' header, ``None``/``False`` sends none, a string
+    sends that header as is.
+    """
+    url = endpoint.url(creds.profile, creds.station_id)
+    headers: dict[str, str] = {}
+    auth = creds.authorization() if authorization is True else (authorization or None)
+    if auth:
+        headers["Authorization"] = auth
+    if creds.profile >= 2 and tls is None:
+        try:
+            tls = client_tls_context(endpoint.ca_cert, creds.client_cert if creds.profile == 3 else None,
+                                     creds.client_key if creds.profile == 3 else None)
+        except (OSError, ssl.SSLError) as e:
+            raise ConnectError(f"cannot load TLS files for {creds.station_id}: {e}") from None
+    kwargs: dict[str, Any] = {}
+    if url.startswith("wss://"):
+        kwargs["ssl"] = tls
+        kwargs["server_hostname"] = urlsplit(url).hostname
+    try:
+        ws = await connect(url, subprotocols=subprotocols or [SUBPROTOCOL], additional_headers=headers,
+                           open_timeout=endpoint.open_timeout, ping_interval=None, close_timeout=2,
+                           max_size=2**22, **kwargs)
+    except InvalidStatus as e:
+        return Upgrade(None, e.response.status_code, error=f"HTTP {e.response.status_code}")
+    except InvalidHandshake as e:
+        return Upgrade(None, None, error=f"handshake refused: {e}")
+    except ssl.SSLError as e:
+        return Upgrade(None, None, error=f"TLS handshake failed: {e.reason or e}")
+    except (ConnectionError, EOFError) as e:
+        return Upgrade(None, None, error=f"connection closed during the handshake ({e.__class__.__name__})")
+    except (TimeoutError, asyncio.TimeoutError):
+        return Upgrade(None, None, error=f"no answer within {endpoint.open_timeout:g} s")
+    except OSError as e:
+        raise ConnectError(f"cannot reach {url}: {e.strerror or e}") from None
+    response = ws.response
+    return Upgrade(ws, response.status_code if response else 101, ws.subprotocol,
+                   headers=dict(response.headers.raw_items()) if response else {})
+
+
+async def connect_station(endpoint: Endpoint, creds: Credentials) -> ClientConnection:
+    """Connect-SP1/2/3: the upgrade must succeed with subprotocol ocpp2.0.1, else ConnectError."""
+    upgrade = await open_websocket(endpoint, creds)
+    if not upgrade.opened:
+        raise ConnectError(f"security profile {creds.profile} connection of {creds.station_id} refused: "
+                           f"{upgrade.error}", upgrade.status)
+    if upgrade.subprotocol != SUBPROTOCOL:
+        await upgrade.connection.close()
+        raise ConnectError(f"CSMS opened the WebSocket with subprotocol {upgrade.subprotocol!r}, "
+                           f"expected {SUBPROTOCOL!r}", upgrade.status)
+    return upgrade.connection

@@ -1,0 +1,31 @@
+"""Block P — Data Transfer (catalogue: P.md)."""
+from __future__ import annotations
+
+from simulator.checks import OneOf, check
+from simulator.states import booted
+from simulator.station import Station, now_iso
+
+
+def custom_data(settings) -> dict:  # type: ignore[no-untyped-def]
+    """The customData object C of the block summary."""
+    return {"vendorId": settings.CONFIGURED_VENDOR_ID, "customText": "conformance", "customNumber": 42}
+
+
+async def test_TC_P_02_data_transfer_unknown_vendor(cp: Station, settings) -> None:  # type: ignore[no-untyped-def]
+    """Data Transfer to the CSMS - Rejected / Unknown VendorId / Unknown MessageId"""
+    await booted(cp)
+    response = await cp.send("DataTransfer", {"vendorId": settings.CONFIGURED_VENDOR_ID,
+                                              "messageId": settings.CONFIGURED_MESSAGE_ID}, step=2)
+    check(2, "status", response["status"], OneOf("UnknownVendorId", "UnknownMessageId", "Rejected"))
+
+
+async def test_TC_P_03_custom_data(cp: Station, settings) -> None:  # type: ignore[no-untyped-def]
+    """CustomData - Receive custom data"""
+    await booted(cp)
+    e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
+    data = custom_data(settings)
+    await cp.send("StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Occupied",
+                                         "evseId": e, "connectorId": c, "customData": data}, step=2)
+    cp.model.evses[e].ev_connected = True
+    await cp.transaction_event("Started", "CablePluggedIn", 4, charging_state="EVConnected",
+                               transaction_info={"customData": data}, customData=data)
