@@ -10,7 +10,7 @@ import contextlib
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NoReturn
 
 import pytest
 
@@ -18,11 +18,8 @@ _case: ContextVar[str] = ContextVar("case", default="")
 _state: ContextVar[str] = ContextVar("state", default="")
 
 
-class CaseFailure(pytest.fail.Exception):  # type: ignore[misc,name-defined]
-    """A conformance check failed: pytest shows only the one-line message, no traceback."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, pytrace=False)
+#: A conformance check failed: pytest shows only the one-line message ("Failed: ..."), no traceback.
+CaseFailure = pytest.fail.Exception
 
 
 class HarnessError(Exception):
@@ -50,9 +47,9 @@ def where(step: int | str | None) -> str:
     return " ".join(parts) or "harness"
 
 
-def fail(step: int | str | None, message: str) -> CaseFailure:
+def fail(step: int | str | None, message: str) -> NoReturn:
     """Raise a case failure for ``step``."""
-    raise CaseFailure(f"{where(step)}: {message}")
+    raise CaseFailure(f"{where(step)}: {message}", pytrace=False)
 
 
 class _Absent:

@@ -37,7 +37,7 @@ def one_line(text: str) -> str:
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
     for ln in lines:  # prefer the harness's own verdict line
         if CASE_ID.search(ln) and ":" in ln:
-            return redact(ln.removeprefix("Failed: ").removeprefix("E   "))[:400]
+            return redact(ln.removeprefix("E   ").removeprefix("Failed: "))[:400]
     return redact(lines[-1] if lines else "")[:400]
 
 

@@ -115,10 +115,13 @@ class Station(ChargePoint):
             self.creds = creds
             if creds.password:
                 add_secret(creds.password)
+        error = None
         try:
             ws = await connect_station(self.endpoint, self.creds)
         except ConnectError as e:
-            fail(f"Connect-SP{self.creds.profile}", str(e))
+            error = str(e)
+        if error is not None:
+            fail(f"Connect-SP{self.creds.profile}", error)
         self.attach(ws)
 
     def attach(self, ws: Any) -> None:

@@ -132,6 +132,8 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
         return Upgrade(None, None, error=f"handshake refused: {e}")
     except ssl.SSLError as e:
         return Upgrade(None, None, error=f"TLS handshake failed: {e.reason or e}")
+    except ConnectionRefusedError:
+        raise ConnectError(f"cannot reach {url}: connection refused") from None
     except (ConnectionError, EOFError) as e:
         return Upgrade(None, None, error=f"connection closed during the handshake ({e.__class__.__name__})")
     except (TimeoutError, asyncio.TimeoutError):

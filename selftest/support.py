@@ -1,0 +1,50 @@
+"""Running conformance cases from the selftests: in a subprocess, against the embedded reference
+CSMS (optionally started with named faults) or any CSMS address, with short waits."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Short waits so that a case that must fail does so quickly.
+FAST = {"CSMS_ACTION_TIMEOUT": "3", "CSMS_RESPONSE_TIMEOUT": "3", "TRANSACTION_DURATION": "0.2",
+        "CSMS_SILENCE_WAIT": "0.3", "CONFIGURED_HEARTBEAT_INTERVAL": "1"}
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+    summary: dict[str, Any]
+
+    def verdicts(self) -> dict[str, str]:
+        """case id (with [variant]) -> passed/failed/error/skipped."""
+        return {r["case"] + (f"[{r['variant']}]" if r["variant"] else ""): r["verdict"]
+                for results in self.summary.get("blocks", {}).values() for r in results}
+
+    def reasons(self) -> dict[str, str]:
+        return {r["case"] + (f"[{r['variant']}]" if r["variant"] else ""): r["reason"]
+                for results in self.summary.get("blocks", {}).values() for r in results}
+
+
+def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] | None = None,
+              timeout: float = 240) -> Run:
+    """``pytest tests -k select`` in a subprocess; returns exit code, output and summary.json."""
+    with tempfile.TemporaryDirectory() as reports:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
+        environment.update(FAST)
+        environment["REFERENCE_CSMS_FAULTS"] = ",".join(faults or [])
+        environment.update(env or {})
+        cmd = [sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", select, "-q", "-p", "no:cacheprovider",
+               "--reports", reports, "-o", "addopts="]
+        done = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+        summary_file = Path(reports) / "summary.json"
+        summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    return Run(done.returncode, done.stdout + done.stderr, summary)
