@@ -48,3 +48,24 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
         summary_file = Path(reports) / "summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     return Run(done.returncode, done.stdout + done.stderr, summary)
+
+
+def assert_fault_fails(fault: str, expected: dict[str, str]) -> None:
+    """Start the reference CSMS with ``fault``: every case of ``expected`` must fail, its one-line
+    reason matching the regex given for it (naming step and field)."""
+    import re
+    run = run_cases(" or ".join(sorted({c.split("[")[0] for c in expected})), faults=[fault])
+    verdicts, reasons = run.verdicts(), run.reasons()
+    for case, pattern in expected.items():
+        assert verdicts.get(case) == "failed", (f"{case} with fault {fault}: {verdicts.get(case)}\n"
+                                                f"{run.output[-2000:]}")
+        assert re.search(pattern, reasons[case]), f"{case} with fault {fault}, reason: {reasons[case]!r}"
+
+
+def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None) -> Run:
+    """Without faults every selected case passes."""
+    run = run_cases(select, env=env)
+    assert run.returncode == 0, run.output[-3000:]
+    verdicts = run.verdicts()
+    assert len(verdicts) == cases and set(verdicts.values()) == {"passed"}, verdicts
+    return run

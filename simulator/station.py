@@ -189,10 +189,10 @@ class Station(ChargePoint):
                                          return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
-        if future.done():
-            return future.result()
         if self._problem:
             fail(step, self._problem)
+        if future.done():
+            return future.result()
         if closed in done:
             fail(step, f"the connection was closed ({self._close_reason or 'by the station'}) "
                        f"while waiting for {what}")
@@ -317,13 +317,7 @@ class Station(ChargePoint):
     def _set_problem(self, message: str) -> None:
         if not self._problem:
             self._problem = message
-        for future in list(self._pending.values()):
-            if not future.done():
-                future.set_result([CALLERROR, "", "ProtocolError", message, {}])
-        for exp in self.expectations:
-            if not exp.arrived:
-                exp.future.cancel()
-        self._closed.set()
+        self._closed.set()  # wakes every wait, which then reports the problem
 
     def default_reply(self, action: str, payload: dict) -> dict:
         from .replies import DEFAULT_REPLIES

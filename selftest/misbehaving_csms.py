@@ -1,0 +1,79 @@
+"""A scripted CSMS that misbehaves in one chosen way, to prove the harness fails cleanly."""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from http import HTTPStatus
+
+from websockets.asyncio.server import ServerConnection, serve
+
+BEHAVIOURS = ("refuse_subprotocol", "silent", "malformed_json", "callerror", "schema_invalid",
+              "close_mid_case", "boot_only")
+
+
+class MisbehavingCsms:
+    """Runs in a thread; ``url`` is its ws:// address."""
+
+    def __init__(self, behaviour: str) -> None:
+        assert behaviour in BEHAVIOURS, behaviour
+        self.behaviour = behaviour
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.port = 0
+
+    def __enter__(self) -> "MisbehavingCsms":
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    async def _start(self) -> None:
+        self.server = await serve(self._handle, "127.0.0.1", 0, process_request=self._admit,
+                                  subprotocols=["ocpp2.0.1"], ping_interval=None)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _stop(self) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+
+    def _admit(self, connection: ServerConnection, request):  # type: ignore[no-untyped-def]
+        if self.behaviour == "refuse_subprotocol":
+            return connection.respond(HTTPStatus.BAD_REQUEST, "no subprotocol for you\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        async for text in ws:
+            frame = json.loads(text)
+            if frame[0] != 2:
+                continue
+            uid, action = frame[1], frame[2]
+            b = self.behaviour
+            if b == "silent":
+                continue
+            if b == "malformed_json":
+                await ws.send('[3, "' + uid + '", {"currentTime": ')
+            elif b == "callerror":
+                await ws.send(json.dumps([4, uid, "InternalError", "we do not do that", {}]))
+            elif b == "schema_invalid" and action == "BootNotification":
+                await ws.send(json.dumps([3, uid, {"currentTime": "now", "interval": "ten", "status": "Maybe"}]))
+            elif b == "close_mid_case":
+                await ws.close(1011, "going away")
+                return
+            elif action == "BootNotification":
+                await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z", "interval": 300,
+                                                   "status": "Accepted"}]))
+            elif action == "Heartbeat":
+                await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z"}]))
+            elif b == "boot_only":
+                await ws.send(json.dumps([4, uid, "NotImplemented", f"{action} not supported", {}]))
+            else:
+                await ws.send(json.dumps([3, uid, {}]))

@@ -1,0 +1,68 @@
+"""Against a CSMS that misbehaves, a case fails within its timeout with a one-line reason, and
+never passes; the harness never hangs."""
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import pytest
+
+from selftest.misbehaving_csms import MisbehavingCsms
+from selftest.support import FAST, run_cases
+
+EXPECTED = {
+    "refuse_subprotocol": r"TC_B_01 Connect-SP1: security profile 1 connection of CP_1 refused: HTTP 400",
+    "silent": r"TC_B_01 Booted step 2: no BootNotificationResponse from the CSMS within 3 s",
+    "malformed_json": r"TC_B_01 Booted step 2: the CSMS sent a frame that is not valid OCPP-J: malformed JSON",
+    "callerror": r"TC_B_01 Booted step 2: CSMS answered BootNotificationRequest with CALLERROR InternalError",
+    "schema_invalid": r"TC_B_01 Booted step 2: BootNotificationResponse breaks the OCPP 2.0.1 schema: "
+                      r"currentTime|interval|status",
+    "close_mid_case": r"TC_B_01 Booted step 2: the connection was closed \(close code 1011 going away\)",
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(EXPECTED))
+def test_misbehaving_csms_fails_the_case(behaviour: str) -> None:
+    with MisbehavingCsms(behaviour) as csms:
+        started = time.monotonic()
+        run = run_cases("TC_B_01", env={"CSMS_ADDRESS": csms.url, "CSMS_WSS_ADDRESS": ""})
+        elapsed = time.monotonic() - started
+    verdict = run.verdicts().get("TC_B_01")
+    assert verdict in ("failed", "error"), run.output[-2000:]
+    reason = run.reasons()["TC_B_01"]
+    assert re.search(EXPECTED[behaviour], reason), reason
+    assert "\n" not in reason and "Traceback" not in run.output
+    assert elapsed < 30 + float(FAST["CSMS_ACTION_TIMEOUT"]) * 3
+
+
+def test_unreachable_csms_is_one_line() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = run_cases("TC_B_01 or TC_P_02", env={"CSMS_ADDRESS": f"ws://127.0.0.1:{port}"})
+    assert set(run.verdicts().values()) == {"error"}, run.verdicts()
+    for reason in run.reasons().values():
+        assert re.fullmatch(r"TC_[BP]_0[12] Connect-SP1: cannot reach ws://127\.0\.0\.1:\d+/CP_1: connection refused",
+                            reason), reason
+
+
+def test_block_not_supported_fails_without_hanging() -> None:
+    """A CSMS that does only boot and heartbeat: block P fails, each case with one line, quickly."""
+    with MisbehavingCsms("boot_only") as csms:
+        started = time.monotonic()
+        run = run_cases("TC_P", env={"CSMS_ADDRESS": csms.url})
+        elapsed = time.monotonic() - started
+    verdicts = run.verdicts()
+    assert verdicts and set(verdicts.values()) == {"failed"}, verdicts
+    assert all("CALLERROR NotImplemented" in r for r in run.reasons().values()), run.reasons()
+    assert elapsed < 60
+
+
+def test_malformed_setting_stops_the_run_with_one_line() -> None:
+    run = run_cases("TC_B_01", env={"CONFIGURED_EVSE_ID": "abc"})
+    assert run.returncode == 4, run.output
+    assert re.search(r"ERROR: setting CONFIGURED_EVSE_ID: Input should be a valid integer.*\(got 'abc'\)",
+                     run.output), run.output
+    run = run_cases("TC_B_01", env={"CSMS_ADDRESS": "http://x"})
+    assert "ERROR: setting CSMS_ADDRESS: must be a ws:// or wss:// URL" in run.output, run.output
