@@ -63,7 +63,7 @@ class Expectation:
         if trigger is not None and not self.arrived:
             await self.station.operator.request(trigger, step)
         limit = self.station.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
-        return await self.station.wait_for(self.future, limit, f"a {self.action}Request", step)
+        return await self.station.wait_for(self.future, limit, f"{self.action}Request", step)
 
 
 class Station(ChargePoint):
@@ -189,10 +189,10 @@ class Station(ChargePoint):
                                          return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
-        if self._problem:
-            fail(step, self._problem)
         if future.done():
             return future.result()
+        if self._problem:
+            fail(step, self._problem)
         if closed in done:
             fail(step, f"the connection was closed ({self._close_reason or 'by the station'}) "
                        f"while waiting for {what}")
