@@ -69,7 +69,16 @@ def request_start(station: "Station", payload: dict) -> dict:
 
 
 def get_installed_certificate_ids(station: "Station", payload: dict) -> dict:
-    return {"status": "NotFound"}
+    chain = station.certificates.ids(payload.get("certificateType"))
+    return {"status": "Accepted", "certificateHashDataChain": chain} if chain else {"status": "NotFound"}
+
+
+def install_certificate(station: "Station", payload: dict) -> dict:
+    return {"status": station.certificates.install(payload["certificateType"], payload["certificate"])}
+
+
+def delete_certificate(station: "Station", payload: dict) -> dict:
+    return {"status": station.certificates.delete(payload["certificateHashData"])}
 
 
 def get_local_list_version(station: "Station", payload: dict) -> dict:
@@ -100,7 +109,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "CostUpdated": lambda s, p: {},
     "CustomerInformation": _status("Accepted"),
     "DataTransfer": data_transfer,
-    "DeleteCertificate": _status("Accepted"),
+    "DeleteCertificate": delete_certificate,
     "GetBaseReport": get_base_report,
     "GetChargingProfiles": _status("NoProfiles"),
     "GetCompositeSchedule": get_composite_schedule,
@@ -112,7 +121,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "GetReport": get_report,
     "GetTransactionStatus": get_transaction_status,
     "GetVariables": get_variables,
-    "InstallCertificate": _status("Accepted"),
+    "InstallCertificate": install_certificate,
     "PublishFirmware": _status("Accepted"),
     "RequestStartTransaction": request_start,
     "RequestStopTransaction": _status("Accepted"),

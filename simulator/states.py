@@ -182,12 +182,41 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
 
 
 async def certificate_installed(station: Station, certificate_type: str) -> dict:
+    """CertificateInstalled: the CSMS installs a root of the type; the station keeps it."""
+    from .checks import Rule
+    from .replies import install_certificate
     with in_state("CertificateInstalled"):
-        request = await station.expect("InstallCertificate", 1, reply={"status": "Accepted"},
+        request = await station.expect("InstallCertificate", 1, reply=lambda p: install_certificate(station, p),
                                        trigger=actions.generic("InstallCertificate", station.id,
                                                                f"install a {certificate_type} certificate",
                                                                certificateType=certificate_type))
         check(1, "certificateType", request["certificateType"], certificate_type)
+        check(1, "certificate", request["certificate"],
+              Rule("a PEM X.509 certificate", lambda pem: _is_pem_certificate(pem)))
+    return request
+
+
+def _is_pem_certificate(pem: str) -> bool:
+    from cryptography import x509
+    x509.load_pem_x509_certificate(pem.encode())
+    return True
+
+
+async def get_installed_certificates(station: Station, certificate_types: list[str],
+                                     hash_algorithm: str = "SHA256") -> dict:
+    """GetInstalledCertificates: the CSMS asks for the station's certificates of the given types."""
+    from .checks import check_that
+    with in_state("GetInstalledCertificates"):
+        request = await station.expect(
+            "GetInstalledCertificateIds", 1,
+            reply=lambda p: {"status": "Accepted", "certificateHashDataChain": chain} if (
+                chain := station.certificates.ids(p.get("certificateType"), hash_algorithm)) else {"status": "NotFound"},
+            trigger=actions.generic("GetInstalledCertificateIds", station.id,
+                                    f"retrieve the installed certificates of types {certificate_types}",
+                                    certificateType=certificate_types))
+        asked = request.get("certificateType") or []
+        check_that(1, all(t in asked for t in certificate_types),
+                   f"certificateType expected to contain {certificate_types}, got {asked}")
     return request
 
 

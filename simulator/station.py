@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import checks
 from .checks import fail
+from .cert_store import CertificateStore
 from .device_model import DeviceModel
 from .model import StationModel, Transaction
 from .protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
@@ -93,6 +94,7 @@ class Station(ChargePoint):
         self.boot_interval: int | None = None
         self.boot_time: str | None = None
         self.network_profiles: dict[int, dict] = {}
+        self.certificates = CertificateStore()
         self._pending: dict[str, asyncio.Future] = {}
         self._send_lock = asyncio.Lock()
         self._reader: asyncio.Task | None = None
