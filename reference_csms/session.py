@@ -130,6 +130,10 @@ class CsmsSession(ChargePoint):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _send(self, message: str) -> None:
+        # the ocpp library logs whole frames at INFO; frames may carry passwords, so send quietly
+        await self._connection.send(message)
+
     async def close(self) -> None:
         await self._connection.close()
 
