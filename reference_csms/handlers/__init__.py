@@ -1,2 +1,3 @@
 """The CSMS's behaviour, one module per functional area; importing registers everything."""
-from . import provisioning, transactions, data_transfer, security  # noqa: F401
+from . import (availability, data_transfer, maintenance, provisioning, security,  # noqa: F401
+               smart_charging, transactions)

@@ -25,3 +25,20 @@ def send_request(csms: "CentralSystem", station_id: str, action: str, payload: d
                 await result
     session.later(run())
     return {"status": "sent", "request": action}
+
+
+def forward(action: str) -> None:
+    """Register an operator action that sends the OCPP request ``action`` with the params as its
+    payload (the CSMS does what its operator asked, e.g. ChangeAvailability of an EVSE)."""
+    from ..registry import operator_action
+
+    @operator_action(action)
+    async def send(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        return send_request(csms, station_id, action, params)
+
+
+def acknowledge(*actions: str) -> None:
+    """Register CS→CSMS notifications whose answer has no content beyond a CALLRESULT."""
+    from ..registry import on
+    for action in actions:
+        on(action)(lambda session, payload: {})
