@@ -1,0 +1,87 @@
+"""Each named reference-CSMS fault of block E makes the right cases fail, naming step and field,
+and the fault-free block passes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from selftest.support import run_cases
+
+UUID = r"'[0-9a-f-]{36}'"
+CALLERROR = r"CSMS answered TransactionEventRequest with CALLERROR"
+
+# fault -> {case: regex the one-line reason must match}
+FAULTS = {
+    # the CSMS trusts the station: an invalid token gets Accepted at the start of a transaction
+    "accept_unknown_tokens": {
+        "TC_E_16": r"TC_E_16 step 2: idTokenInfo\.status expected 'Invalid' or 'Unknown', got 'Accepted'"},
+    # TransactionEventResponse without idTokenInfo where the event carries an idToken
+    "omit_id_token_info": {
+        "TC_E_01": r"TC_E_01 step 6: idTokenInfo expected present, got absent",
+        "TC_E_02": r"TC_E_02 step 6: idTokenInfo expected present, got absent",
+        "TC_E_03": r"TC_E_03 Authorized step 4: idTokenInfo\.status expected 'Accepted', got absent",
+        "TC_E_10": r"TC_E_10 step 4: idTokenInfo expected present, got absent",
+        "TC_E_11": r"TC_E_11 step 6: idTokenInfo expected present, got absent",
+        "TC_E_16": r"TC_E_16 step 2: idTokenInfo expected present, got absent"},
+    # offline-queued events rejected
+    "reject_offline_events": {
+        "TC_E_29": rf"TC_E_29 step 6: {CALLERROR}",
+        "TC_E_31": rf"TC_E_31 step 4: {CALLERROR}",
+        "TC_E_33": rf"TC_E_33 step 6: {CALLERROR}"},
+    "reject_late_events": {"TC_E_31": rf"TC_E_31 step 8: {CALLERROR}"},
+    # seqNo gaps ignored: no GetTransactionStatus of its own
+    "ignore_seq_gaps": {"TC_E_31": r"TC_E_31 step 5: no GetTransactionStatusRequest from the CSMS within 3 s"},
+    "never_remote_stop": {"TC_E_21": r"TC_E_21 step 1: no RequestStopTransactionRequest from the CSMS within 3 s"},
+    # GetTransactionStatus with a wrong, an absent, or an unasked-for transactionId
+    "wrong_transaction_status_id": {
+        "TC_E_29": rf"TC_E_29 step 3: transactionId expected {UUID}, got {UUID}",
+        "TC_E_30": rf"TC_E_30 step 1: transactionId expected {UUID}, got {UUID}",
+        "TC_E_31": rf"TC_E_31 step 5: transactionId expected {UUID}, got {UUID}",
+        "TC_E_33": rf"TC_E_33 step 3: transactionId expected absent, got {UUID}",
+        "TC_E_34": rf"TC_E_34 step 1: transactionId expected absent, got {UUID}"},
+    "omit_transaction_status_id": {
+        "TC_E_29": rf"TC_E_29 step 3: transactionId expected {UUID}, got absent",
+        "TC_E_30": rf"TC_E_30 step 1: transactionId expected {UUID}, got absent",
+        "TC_E_31": rf"TC_E_31 step 5: transactionId expected {UUID}, got absent"},
+    # run alone, TC_E_53's T1 is the first transaction on the EVSE: only T2's Started is refused
+    "seq_zero_duplicate": {"TC_E_53": rf"TC_E_53 Authorized step 4: {CALLERROR} OccurrenceConstraintViolation"},
+    "require_id_token_at_start": {
+        "TC_E_03": rf"TC_E_03 EVConnectedPreSession step 4: {CALLERROR}",
+        "TC_E_09": rf"TC_E_09 step 4: {CALLERROR}",
+        "TC_E_12": rf"TC_E_12 step 2: {CALLERROR}"},
+    # TxStopPoint ParkingBayOccupancy / StopTxOnEVSideDisconnect false: the unplug does not end T
+    "unplug_ends_transaction": {
+        "TC_E_19": rf"TC_E_19 step 2: {CALLERROR}",
+        "TC_E_26": rf"TC_E_26 step 6: {CALLERROR}"},
+    "require_stop_token": {
+        "TC_E_07": rf"TC_E_07 step 2: {CALLERROR}",
+        "TC_E_15": rf"TC_E_15 step 2: {CALLERROR}"},
+    "reject_signed_meter_values": {"TC_E_11": rf"TC_E_11 step 6: {CALLERROR}"},
+    "concurrent_tx_own_token": {
+        case: rf"{case} StopAuthorized step 3: idTokenInfo\.status expected 'Accepted', got 'ConcurrentTx'"
+        for case in ("TC_E_08", "TC_E_14", "TC_E_19", "TC_E_53")},
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_makes_case_fail(fault: str) -> None:
+    expected = FAULTS[fault]
+    run = run_cases(" or ".join(expected), faults=[fault])
+    verdicts, reasons = run.verdicts(), run.reasons()
+    for case, pattern in expected.items():
+        assert verdicts.get(case) == "failed", f"{case} with fault {fault}: {verdicts.get(case)}\n{run.output[-2000:]}"
+        assert re.search(pattern, reasons[case]), f"{case} reason: {reasons[case]!r}"
+
+
+def test_every_transactions_fault_is_proven() -> None:
+    """Each fault declared in reference_csms/handlers/transactions.py has its selftest above."""
+    from reference_csms.handlers import transactions
+    declared = {v for k, v in vars(transactions).items() if k.isupper() and isinstance(v, str)}
+    assert declared <= set(FAULTS), sorted(declared - set(FAULTS))
+
+
+def test_block_passes_without_faults() -> None:
+    run = run_cases("TC_E")
+    assert run.returncode == 0, run.output[-3000:]
+    assert set(run.verdicts().values()) == {"passed"} and len(run.verdicts()) == 27, run.verdicts()
