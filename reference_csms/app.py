@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
 from simulator.protocol import SUBPROTOCOL
@@ -38,6 +39,7 @@ class CentralSystem:
         self.store.load(config)
         self.sessions: dict[str, CsmsSession] = {}
         self._servers: list[Any] = []
+        self.keep_alive: list[Any] = []  # objects native code holds on to (TLS callbacks)
         self.ws_port: int | None = None
         self.wss_port: int | None = None
         self.api_port: int | None = None
@@ -57,13 +59,15 @@ class CentralSystem:
     async def start(self) -> None:
         c = self.config
         ws = await serve(self._serve_profile1, c.host, c.ws_port, process_request=self._check_sp1,
-                         subprotocols=[SUBPROTOCOL], ping_interval=None, max_size=2**22)
+                         subprotocols=[SUBPROTOCOL], select_subprotocol=self._select_subprotocol,
+                         ping_interval=None, max_size=2**22)
         self._servers.append(ws)
         self.ws_port = ws.sockets[0].getsockname()[1]
         if c.wss_port is not None and c.server_rsa_cert:
             ctx = server_context(c, self)
             wss = await serve(self._serve_tls, c.host, c.wss_port, ssl=ctx, process_request=self._check_tls,
-                              subprotocols=[SUBPROTOCOL], ping_interval=None, max_size=2**22)
+                              subprotocols=[SUBPROTOCOL], select_subprotocol=self._select_subprotocol,
+                              ping_interval=None, max_size=2**22)
             self._servers.append(wss)
             self.wss_port = wss.sockets[0].getsockname()[1]
         api = await asyncio.start_server(self._api, c.host, c.api_port)
@@ -98,10 +102,21 @@ class CentralSystem:
         offered = [p.strip() for h in request.headers.get_all("Sec-WebSocket-Protocol") for p in h.split(",")]
         if SUBPROTOCOL not in offered and not self.fault("accept_any_subprotocol"):
             return self._refuse(connection, HTTPStatus.BAD_REQUEST, f"subprotocol {SUBPROTOCOL} required")
+        if len(offered) > 1 and self.fault("single_subprotocol_only"):
+            return self._refuse(connection, HTTPStatus.BAD_REQUEST, "exactly one subprotocol expected")
         row = self.store.station(station_id)
         if row is None:
             return self._refuse(connection, HTTPStatus.NOT_FOUND, f"unknown station {station_id}")
         return station_id, row
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: Any) -> str | None:
+        """Part 4: ocpp2.0.1 when offered; otherwise (only with accept_any_subprotocol) upgrade
+        without a subprotocol."""
+        if SUBPROTOCOL in offered:
+            return SUBPROTOCOL
+        if self.fault("accept_any_subprotocol"):
+            return None
+        raise NegotiationError(f"subprotocol {SUBPROTOCOL} required")
 
     def _password_ok(self, request: Request, station_id: str, row: Any) -> bool:
         header = request.headers.get("Authorization", "")

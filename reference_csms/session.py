@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("reference_csms")
 
 
+#: B02.FR.09: while a station is Pending, what it sends because the CSMS asked is not refused.
+ASKED_BY = {"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport"}
+TRIGGERED_AS = {"SignChargingStationCertificate": "SignCertificate", "SignV2GCertificate": "SignCertificate",
+                "SignCombinedCertificate": "SignCertificate"}
+
+
 class RequestFailed(Exception):
     """The station did not answer a CSMS request with a valid CALLRESULT."""
 
@@ -35,6 +41,7 @@ class CsmsSession(ChargePoint):
         self._pending: dict[str, asyncio.Future] = {}
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
+        self.asked_for: set[str] = set()  # actions the station may send before it is accepted
 
     @property
     def accepted(self) -> bool:
@@ -69,7 +76,7 @@ class CsmsSession(ChargePoint):
             code = "NotImplemented" if "not an OCPP" in problem else "FormationViolation"
             await self._send(dumps([CALLERROR, unique_id, code, problem[:200], {}]))
             return
-        if action != "BootNotification" and not self.accepted:
+        if action != "BootNotification" and not self.accepted and action not in self.asked_for:
             # B02.FR.09 / B03.FR.07: nothing but a boot before the station is accepted
             await self._send(dumps([CALLERROR, unique_id, "SecurityError",
                                     "station is not accepted by the CSMS yet", {}]))
@@ -100,6 +107,9 @@ class CsmsSession(ChargePoint):
         problem = schema_problem(action, CALL, payload)
         if problem and not self.csms.fault("schema_invalid_requests"):
             raise RequestFailed(f"{action}Request would break the schema: {problem}")
+        asked = payload.get("requestedMessage") if action == "TriggerMessage" else ASKED_BY.get(action)
+        if asked:
+            self.asked_for.add(TRIGGERED_AS.get(asked, asked))
         async with self._lock:
             unique_id = str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()

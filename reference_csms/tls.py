@@ -1,9 +1,21 @@
 """TLS of the wss endpoint: TLS 1.2+ only, the four mandatory suites (A00.FR.318), an RSA and an
-ECDSA server certificate, client certificates checked against the CA it trusts (SP3)."""
+ECDSA server certificate, client certificates checked against the CA it trusts (SP3); and the
+CSMS's certificate authority that signs stations' CSRs (A02/A03)."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import datetime as dt
+import ipaddress
+import os
 import ssl
-from typing import TYPE_CHECKING
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .config import CsmsConfig
 from .registry import fault
@@ -12,23 +24,119 @@ if TYPE_CHECKING:
     from .app import CentralSystem
 
 ACCEPT_OLD_TLS = fault("accept_tls_1_1", "the wss endpoint also accepts TLS 1.0/1.1 handshakes")
-TLS12_SUITES = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:AES128-GCM-SHA256:"
-                "AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384")
+NO_RSA_SUITES = fault("no_rsa_cipher_suites", "the wss endpoint offers only the ECDHE suites, not "
+                      "TLS_RSA_WITH_AES_128/256_GCM_SHA256/384")
+WRONG_SERVER_CN = fault("server_certificate_wrong_cn", "serves certificates whose subject CN is not its "
+                        "host name (the SAN still matches)")
+UNVERIFIED_CLIENTS = "accept_unknown_client_certificate"  # declared in handlers/security.py
+
+ECDHE_ECDSA = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"
+TLS_RSA = "AES128-GCM-SHA256:AES256-GCM-SHA384"
+TLS12_SUITES = f"{ECDHE_ECDSA}:{TLS_RSA}:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
 
 
 def server_context(config: CsmsConfig, csms: "CentralSystem") -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
+    suites = TLS12_SUITES.replace(TLS_RSA + ":", "") if csms.fault(NO_RSA_SUITES) else TLS12_SUITES
     if csms.fault(ACCEPT_OLD_TLS):
         ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.set_ciphers(TLS12_SUITES + ":DEFAULT:@SECLEVEL=0")
+        ctx.set_ciphers(suites + ":ALL:@SECLEVEL=0")  # DEFAULT is only valid first in the list
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.set_ciphers(TLS12_SUITES)
-    ctx.load_cert_chain(config.server_rsa_cert, config.server_rsa_key)
-    if config.server_ec_cert:
-        ctx.load_cert_chain(config.server_ec_cert, config.server_ec_key)
+        ctx.set_ciphers(suites)
+    if csms.fault(WRONG_SERVER_CN):
+        _load_renamed(ctx, config)
+    else:
+        ctx.load_cert_chain(config.server_rsa_cert, config.server_rsa_key)
+        if config.server_ec_cert:
+            ctx.load_cert_chain(config.server_ec_cert, config.server_ec_key)
     if config.client_ca_cert:
         ctx.load_verify_locations(cafile=config.client_ca_cert)
         ctx.verify_mode = ssl.CERT_OPTIONAL
+        if csms.fault(UNVERIFIED_CLIENTS):
+            csms.keep_alive.append(accept_any_client_certificate(ctx))
     return ctx
+
+
+# ------------------------------------------------------------ the CSMS's certificate authority
+def load_ca(cert_file: str, key_file: str) -> tuple[x509.Certificate, Any]:
+    cert = x509.load_pem_x509_certificate(Path(cert_file).read_bytes())
+    key = serialization.load_pem_private_key(Path(key_file).read_bytes(), password=None)
+    return cert, key
+
+
+def sign(ca: x509.Certificate, ca_key: Any, public_key: Any, subject: x509.Name, *,
+         client: bool = True, days: int = 365, san: list[x509.GeneralName] | None = None) -> x509.Certificate:
+    """A leaf certificate for ``public_key`` issued by ``ca`` (client or server use)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca.subject)
+               .public_key(public_key).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()), critical=False)
+               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH if client
+                                                     else ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _load_renamed(ctx: ssl.SSLContext, config: CsmsConfig) -> None:
+    """Fault server_certificate_wrong_cn: re-issue both server keys with another CN."""
+    if not (config.client_ca_cert and config.client_ca_key):
+        raise ValueError("fault server_certificate_wrong_cn needs client_ca_cert/client_ca_key to sign with")
+    ca, ca_key = load_ca(config.client_ca_cert, config.client_ca_key)
+    san: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "csms.invalid")])
+    with tempfile.TemporaryDirectory() as tmp:
+        for cert_file, key_file in ((config.server_rsa_cert, config.server_rsa_key),
+                                    (config.server_ec_cert, config.server_ec_key)):
+            if not cert_file:
+                continue
+            key = serialization.load_pem_private_key(Path(key_file).read_bytes(), password=None)
+            cert = sign(ca, ca_key, key.public_key(), subject, client=False, san=san)
+            path = Path(tmp) / "renamed.pem"
+            path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            ctx.load_cert_chain(str(path), key_file)
+            os.unlink(path)
+
+
+# ------------------------------------------------------------ fault: no client certificate verification
+_VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+
+
+def _libssl() -> ctypes.CDLL:
+    """The libssl that Python's ssl module itself uses (from the process's memory map)."""
+    try:
+        for line in Path("/proc/self/maps").read_text().splitlines():
+            path = line.split()[-1]
+            if "/libssl" in path and ".so" in path:
+                return ctypes.CDLL(path)
+    except OSError:
+        pass
+    name = ctypes.util.find_library("ssl")
+    if not name:
+        raise RuntimeError("libssl not found")
+    return ctypes.CDLL(name)
+
+
+def accept_any_client_certificate(ctx: ssl.SSLContext) -> Any:
+    """Fault accept_unknown_client_certificate: still ask for a client certificate, but let every
+    one through (any CA, expired). Python's ssl module cannot express "request but do not verify",
+    so this installs an OpenSSL verify callback that always succeeds. Returns the callback, which
+    must be kept alive as long as the context."""
+    lib = _libssl()
+    pointer = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value  # PySSLContext.ctx
+    lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+    lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+    lib.SSL_CTX_get_options.restype = ctypes.c_uint64
+    lib.SSL_CTX_get_options.argtypes = [ctypes.c_void_p]
+    if (not pointer or lib.SSL_CTX_get_verify_mode(pointer) != int(ctx.verify_mode)
+            or lib.SSL_CTX_get_options(pointer) != int(ctx.options)):
+        raise RuntimeError("fault accept_unknown_client_certificate: cannot reach the OpenSSL context")
+    callback = _VerifyCallback(lambda ok, store: 1)
+    lib.SSL_CTX_set_verify.restype = None
+    lib.SSL_CTX_set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VerifyCallback]
+    lib.SSL_CTX_set_verify(pointer, int(ctx.verify_mode), callback)
+    return callback

@@ -11,6 +11,7 @@ from typing import Any
 
 AVAILABILITY_VALUES = "Available,Occupied,Reserved,Unavailable,Faulted"
 CRITERIA = ("Active", "Available", "Enabled", "Problem")
+MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
 
 
 @dataclass
@@ -81,7 +82,7 @@ class DeviceModel:
         occ = _component("OCPPCommCtrlr")
         m.add(occ, _variable("OfflineThreshold"), 60, data_type="integer", unit="s")
         m.add(occ, _variable("HeartbeatInterval"), 0, data_type="integer", unit="s")
-        m.add(occ, _variable("NetworkConfigurationPriority"), "0", data_type="SequenceList")
+        m.add(occ, _variable("NetworkConfigurationPriority"), "0", data_type="SequenceList", values_list="0,1,2")
         m.add(occ, _variable("NetworkProfileConnectionAttempts"), 3, data_type="integer")
         m.add(occ, _variable("MessageTimeout", "Default"), 30, data_type="integer", unit="s")
         auth = _component("AuthCtrlr")
@@ -107,10 +108,12 @@ class DeviceModel:
         sampled = _component("SampledDataCtrlr")
         m.add(sampled, _variable("TxUpdatedInterval"), 0, data_type="integer", unit="s")
         m.add(sampled, _variable("TxEndedInterval"), 0, data_type="integer", unit="s")
-        m.add(sampled, _variable("TxUpdatedMeasurands"), "Energy.Active.Import.Register", data_type="MemberList")
+        m.add(sampled, _variable("TxUpdatedMeasurands"), "Energy.Active.Import.Register", data_type="MemberList",
+              values_list=MEASURANDS)
         aligned = _component("AlignedDataCtrlr")
         m.add(aligned, _variable("Interval"), 0, data_type="integer", unit="s")
-        m.add(aligned, _variable("Measurands"), "Energy.Active.Import.Register", data_type="MemberList")
+        m.add(aligned, _variable("Measurands"), "Energy.Active.Import.Register", data_type="MemberList",
+              values_list=MEASURANDS)
         m.add(_component("LocalAuthListCtrlr"), _variable("Enabled"), True, data_type="boolean")
         m.add(_component("ReservationCtrlr"), _variable("Enabled"), True, data_type="boolean")
         m.add(_component("SmartChargingCtrlr"), _variable("Enabled"), True, data_type="boolean")

@@ -55,6 +55,13 @@ def set_network_profile(station: "Station", payload: dict) -> dict:
     return {"status": "Accepted"}
 
 
+def reset(station: "Station", payload: dict) -> dict:
+    """B11/B12: OnIdle waits for the transactions on the target to end (Scheduled)."""
+    evse = payload.get("evseId")
+    busy = any(e.transaction is not None for e in station.model.evses.values() if evse in (None, e.id))
+    return {"status": "Scheduled" if busy and payload["type"] == "OnIdle" else "Accepted"}
+
+
 TRIGGERABLE = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
                "SignChargingStationCertificate", "SignV2GCertificate", "SignCombinedCertificate",
                "FirmwareStatusNotification", "LogStatusNotification"}
@@ -126,7 +133,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "RequestStartTransaction": request_start,
     "RequestStopTransaction": _status("Accepted"),
     "ReserveNow": _status("Accepted"),
-    "Reset": _status("Accepted"),
+    "Reset": reset,
     "SendLocalList": _status("Accepted"),
     "SetChargingProfile": _status("Accepted"),
     "SetDisplayMessage": _status("Accepted"),

@@ -6,11 +6,16 @@ Each runs the state's steps and checks; a failed check names the state, e.g.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import actions
-from .checks import OneOf, check, check_fields, in_state
-from .station import Station
+from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
+                           public_key_der, write_credentials)
+from .checks import OneOf, check, check_fields, fail, in_state
+from .station import Station, now_iso
+from .transport import Credentials
 
 
 # ---------------------------------------------------------------- Booted
@@ -245,3 +250,71 @@ async def iso15118_smart_charging(station: Station) -> dict:
         check(6, "status", schedule["status"], "Accepted")
         await station.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
     return request
+
+
+# ---------------------------------------------------------------- RenewChargingStationCertificate
+@dataclass
+class RenewedCertificate:
+    """What RenewChargingStationCertificate leaves the station: the new chain and its key."""
+    chain_pem: str
+    key: Any
+
+    def credentials(self, station_id: str, directory: Path) -> Credentials:
+        """Connect-SP3 credentials with the renewed chain (files written to ``directory``)."""
+        cert, key = write_credentials(directory, self.chain_pem, self.key)
+        return Credentials(station_id, 3, None, cert, key)
+
+
+def renewed_chain_problem(payload: dict, csr: CertificateRequest, station_id: str, ca_file: Path,
+                          certificate_type: str = "ChargingStationCertificate") -> str | None:
+    """RenewChargingStationCertificate step 5 checks on a CertificateSignedRequest; None when all
+    hold, else the first failed one as "field expected X, got Y"."""
+    chain_text = payload.get("certificateChain") or ""
+    if not chain_text.strip():
+        return f"certificateChain expected non-empty, got {chain_text!r}"
+    if payload.get("certificateType", certificate_type) != certificate_type:
+        return (f"certificateType expected absent or {certificate_type!r}, "
+                f"got {payload['certificateType']!r}")
+    try:
+        chain = parse_chain(chain_text)
+    except ValueError as e:
+        return f"(harness) certificateChain expected PEM X.509 certificates: {e}"
+    leaf = chain[0]
+    if public_key_der(leaf.public_key()) != csr.public_der:
+        return "(harness) leaf public key expected the CSR's key, got another key"
+    if common_name(leaf) != station_id:
+        return f"(harness) leaf subject CN expected {station_id!r}, got {common_name(leaf)!r}"
+    problem = chain_problem(chain, ca_file)
+    if problem:
+        return f"(harness) certificateChain expected to chain to TLS_CLIENT_CA_CERT: {problem}"
+    return None
+
+
+async def renew_charging_station_certificate(station: Station) -> RenewedCertificate:
+    """RenewChargingStationCertificate: TriggerMessage → SignCertificate with a fresh key's CSR →
+    CertificateSigned, checked before the station accepts it (else Rejected + security event)."""
+    s = station.settings
+    ca_file = s.path(s.client_ca_cert)
+    with in_state("RenewChargingStationCertificate"):
+        csr = new_csr(station.id, s.CONFIGURED_CSR_ORGANIZATION, s.CONFIGURED_CSR_COUNTRY)
+        findings: dict[str, str | None] = {}
+
+        def answer(payload: dict) -> dict:
+            findings["problem"] = renewed_chain_problem(payload, csr, station.id, ca_file)
+            return {"status": "Rejected" if findings["problem"] else "Accepted"}
+
+        signed = station.expecting("CertificateSigned", reply=answer)
+        trigger = await station.expect("TriggerMessage", 1, reply={"status": "Accepted"},
+                                       trigger=actions.renew_certificate(station.id, "ChargingStationCertificate"))
+        check(1, "requestedMessage", trigger["requestedMessage"], "SignChargingStationCertificate")
+        response = await station.send("SignCertificate", {"csr": csr.csr_pem,
+                                                          "certificateType": "ChargingStationCertificate"}, 4)
+        check(4, "status", response["status"], "Accepted")
+        payload = await signed.wait(5)
+        problem = findings.get("problem")
+        if problem:
+            await station.send("SecurityEventNotification", {
+                "type": "InvalidChargingStationCertificate", "timestamp": now_iso(),
+                "techInfo": problem[:255]}, 6)
+            fail(5, problem)
+    return RenewedCertificate(payload["certificateChain"], csr.key)

@@ -204,6 +204,34 @@ class Station(ChargePoint):
         """The one kind of fixed wait: listen for ``seconds`` to see that nothing comes."""
         await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
 
+    @property
+    def close_reason(self) -> str:
+        """Why the connection ended (close code and reason), empty while open."""
+        return self._close_reason
+
+    async def stay_connected(self, seconds: float, step: int | str | None,
+                             until: "Expectation | None" = None, during: str = "") -> bool:
+        """A protocol wait (e.g. a Pending boot's interval): listen ``seconds`` while the CSMS may
+        send requests; the step fails if the CSMS closes the connection. True when ``until``
+        arrived before the time was up."""
+        if self._problem:
+            fail(step, self._problem)
+        closed = asyncio.create_task(self._closed.wait())
+        waits: set[Any] = {closed} | ({until.future} if until is not None else set())
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if until is not None and until.arrived and not until.future.cancelled():
+            return True
+        if self._problem:
+            fail(step, self._problem)
+        if self._closed.is_set():
+            fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) {during}".rstrip())
+        if until is not None and until in self.expectations:
+            self.expectations.remove(until)
+        return False
+
     # ------------------------------------------------------------------ CS → CSMS
     async def send(self, action: str, payload: dict, step: int | str | None = None,
                    *, allow_error: bool = False) -> dict | CallError:

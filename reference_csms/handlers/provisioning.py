@@ -6,6 +6,9 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from ..registry import ActionError, fault, on, operator_action
+from ..session import CallErrorReply
+from simulator.protocol import CALL, schema_problem
+
 from .common import now_iso, send_request
 
 if TYPE_CHECKING:
@@ -24,18 +27,44 @@ WRONG_REPORT_BASE = fault("wrong_report_base", "GetBaseReport always asks for Fu
 NO_RESET = fault("never_reset", "accepts Reset actions but never sends a ResetRequest")
 WRONG_NETWORK_PROFILE = fault("wrong_network_profile", "SetNetworkProfile sends messageTimeout+1 and interface Wireless0")
 WRONG_TRIGGER = fault("wrong_trigger_message", "TriggerMessage asks for a Heartbeat whatever was asked")
+KEEP_BOOT_PLAN = fault("boot_plan_not_consumed", "keeps answering the planned Pending/Rejected to every later boot")
+REJECT_RESET_BOOT = fault("reject_reset_boot", "answers BootNotificationRequests with reason RemoteReset or ScheduledReset with Rejected")
+SINGLE_REPORT_PART = fault("notify_report_single_part", "answers NotifyReport parts after the first (seqNo > 0) with a CALLERROR")
+WRONG_CRITERIA = fault("wrong_report_criteria", "GetReport asks for every component criterion instead of the asked ones")
+SWAP_RESET_TYPE = fault("reset_type_swapped", "Reset sends Immediate when asked for OnIdle and OnIdle when asked for Immediate")
+IGNORE_RESET_EVSE = fault("reset_evse_ignored", "Reset of one EVSE is sent without evseId (the whole station resets)")
+CLOSE_ON_PROFILE_FAILED = fault("close_after_network_profile_failed", "closes the connection of a station that answers SetNetworkProfile with Failed")
+fault("single_subprotocol_only", "refuses an upgrade whose Sec-WebSocket-Protocol offers more than one subprotocol")
 
 _request_ids = itertools.count(1)
+
+
+def _checked(csms: "CentralSystem", action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an operator action whose request would break the schema (HTTP 400, not silence)."""
+    problem = schema_problem(action, CALL, payload)
+    if problem and not csms.fault("schema_invalid_requests"):
+        raise ActionError(f"{action}Request would break the OCPP 2.0.1 schema: {problem}")
+    return payload
+
+
+def _send(csms: "CentralSystem", station_id: str, action: str, payload: dict[str, Any],
+          on_answer: Any = None) -> dict[str, Any]:
+    return send_request(csms, station_id, action, _checked(csms, action, payload), on_answer)
 
 
 # ------------------------------------------------------------ CS → CSMS
 @on("BootNotification")
 def boot_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
+    """B01-B03: the answer planned for the station (SetBootResponse), else Accepted; until a boot is
+    Accepted the session refuses other CALLs with SecurityError."""
     csms = session.csms
     status = session.store.next_boot_status(session.id)
+    if csms.fault(KEEP_BOOT_PLAN) and status != "Accepted":
+        session.store.update_station(session.id, boot_plan=[status])
     if csms.fault(IGNORE_BOOT_PLAN):
         status = "Accepted"
-    if csms.fault(REJECT_BOOT):
+    after_reset = payload["reason"] in ("RemoteReset", "ScheduledReset")
+    if csms.fault(REJECT_BOOT) or (after_reset and csms.fault(REJECT_RESET_BOOT)):
         status = "Rejected"
     session.store.update_station(session.id, accepted=1 if status == "Accepted" else 0)
     if status == "Accepted":
@@ -71,7 +100,10 @@ def notify_event(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, A
 
 
 @on("NotifyReport")
-def notify_report(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
+def notify_report(session: "CsmsSession", payload: dict[str, Any]) -> Any:
+    """B07/B08: every part (seqNo 0.., tbc) is answered and its values are remembered."""
+    if payload["seqNo"] > 0 and session.csms.fault(SINGLE_REPORT_PART):
+        return CallErrorReply("InternalError", f"report {payload['requestId']} is already complete")
     for data in payload.get("reportData", []):
         for attribute in data.get("variableAttribute", []):
             if attribute.get("type", "Actual") == "Actual" and "value" in attribute:
@@ -130,6 +162,8 @@ async def get_variables(csms: "CentralSystem", station_id: str, params: dict[str
     limit = None if csms.fault(IGNORE_ITEMS_LIMIT) else items_per_message(csms, station_id)
     size = limit or len(items)
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    for chunk in chunks:
+        _checked(csms, "GetVariables", {"getVariableData": chunk})
     session = csms.session(station_id)
 
     async def run() -> None:
@@ -149,7 +183,7 @@ async def set_variables(csms: "CentralSystem", station_id: str, params: dict[str
         items[0] = {**items[0], "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "OfflineThresholds"}}
     if csms.fault(WRONG_SET_VALUE):
         items = [{**i, "attributeValue": i["attributeValue"] + "0"} for i in items]
-    return send_request(csms, station_id, "SetVariables", {"setVariableData": items},
+    return _send(csms, station_id, "SetVariables", {"setVariableData": items},
                         lambda answer: _remember_results(csms, station_id, [
                             {**r, "attributeValue": i["attributeValue"]}
                             for r, i in zip(answer.get("setVariableResult", []), items)]))
@@ -162,7 +196,7 @@ async def get_base_report(csms: "CentralSystem", station_id: str, params: dict[s
         raise ActionError("reportBase must be ConfigurationInventory, FullInventory or SummaryInventory")
     if csms.fault(WRONG_REPORT_BASE):
         base = "FullInventory" if base != "FullInventory" else "ConfigurationInventory"
-    return send_request(csms, station_id, "GetBaseReport", {"requestId": next(_request_ids), "reportBase": base})
+    return _send(csms, station_id, "GetBaseReport", {"requestId": next(_request_ids), "reportBase": base})
 
 
 @operator_action("GetReport")
@@ -171,18 +205,26 @@ async def get_report(csms: "CentralSystem", station_id: str, params: dict[str, A
     for key in ("componentCriteria", "componentVariable"):
         if params.get(key):
             payload[key] = params[key]
-    return send_request(csms, station_id, "GetReport", payload)
+    if csms.fault(WRONG_CRITERIA):
+        payload["componentCriteria"] = ["Active", "Available", "Enabled", "Problem"]
+    return _send(csms, station_id, "GetReport", payload)
 
 
 @operator_action("Reset")
 async def reset(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {"type": params.get("type", "OnIdle")}
+    if payload["type"] not in ("OnIdle", "Immediate"):
+        raise ActionError("type must be OnIdle or Immediate")
     if params.get("evseId") is not None:
         payload["evseId"] = params["evseId"]
+    if csms.fault(SWAP_RESET_TYPE):
+        payload["type"] = "Immediate" if payload["type"] == "OnIdle" else "OnIdle"
+    if csms.fault(IGNORE_RESET_EVSE):
+        payload.pop("evseId", None)
     if csms.fault(NO_RESET):
         csms.session(station_id)
         return {"status": "sent", "request": "Reset"}
-    return send_request(csms, station_id, "Reset", payload)
+    return _send(csms, station_id, "Reset", payload)
 
 
 @operator_action("SetNetworkProfile")
@@ -195,14 +237,16 @@ async def set_network_profile(csms: "CentralSystem", station_id: str, params: di
         data["ocppInterface"] = "Wireless0"
     slot = params.get("configurationSlot", 1)
 
-    def remember(answer: dict[str, Any]) -> None:
+    def remember(answer: dict[str, Any]) -> Any:
+        if answer.get("status") == "Failed" and csms.fault(CLOSE_ON_PROFILE_FAILED):
+            return csms.session(station_id).close()
         if answer.get("status") == "Accepted":
             profiles = csms.store.station_data(station_id).get("network_profiles", {})
             profiles[str(slot)] = data
             csms.store.set_station_data(station_id, network_profiles=profiles)
             if data.get("securityProfile", 0) > csms.store.station(station_id)["security_profile"]:
                 csms.store.update_station(station_id, pending_profile=data["securityProfile"])
-    return send_request(csms, station_id, "SetNetworkProfile",
+    return _send(csms, station_id, "SetNetworkProfile",
                         {"configurationSlot": slot, "connectionData": data}, remember)
 
 
@@ -213,4 +257,4 @@ async def trigger_message(csms: "CentralSystem", station_id: str, params: dict[s
         payload["requestedMessage"] = "Heartbeat"
     if params.get("evse"):
         payload["evse"] = params["evse"]
-    return send_request(csms, station_id, "TriggerMessage", payload)
+    return _send(csms, station_id, "TriggerMessage", payload)

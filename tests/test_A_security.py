@@ -1,0 +1,474 @@
+"""Block A — Security (catalogue: A.md; connection procedures and RenewChargingStationCertificate:
+reusable-states.md)."""
+from __future__ import annotations
+
+import secrets
+import ssl
+import tempfile
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, AsyncIterator, Callable, Iterator
+
+import pytest
+
+from simulator import actions
+from simulator.certificates import (common_name, key_description, key_strong_enough, new_csr, parse_chain,
+                                    public_key_der)
+from simulator.checks import HarnessError, Rule, check, check_fields, check_that, fail, get_path, where
+from simulator.settings import Settings
+from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
+from simulator.station import Station, now_iso
+from simulator.tls_probes import (GOOD_VERSIONS, cipher_suite_probe, host_port, low_hello_precheck,
+                                  low_tls_context, open_recorded, server_certificate_checks, tls_too_low_probe)
+from simulator.trace import Trace, add_secret
+from simulator.transport import Credentials, Endpoint, Upgrade, open_websocket
+
+PASSWORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=:+|@."
+TLS_VARIANTS = pytest.mark.parametrize("profile", [2, 3], ids=["SP2", "SP3"])
+
+
+class ConformanceWarning(UserWarning):
+    """A check Part 6 marks non-fatal: reported, not part of the verdict."""
+
+
+# ---------------------------------------------------------------- helpers
+def require_profile(settings: Settings, profile: int) -> None:
+    """Skip a case (or variant) that needs a profile the CSMS does not support."""
+    if profile not in settings.supported_profiles:
+        pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
+    if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
+        pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
+
+
+def check_upgraded(step: int | str, upgrade: Upgrade) -> None:
+    """HTTP 101 with subprotocol ocpp2.0.1."""
+    check_that(step, upgrade.opened, f"status expected 101, got {upgrade.error or upgrade.status}")
+    check(step, "Sec-WebSocket-Protocol", upgrade.subprotocol, "ocpp2.0.1")
+
+
+async def check_refused(step: int | str, upgrade: Upgrade, trace: Trace, station_id: str, what: str = "") -> None:
+    """No WebSocket: any refusal (HTTP != 101, TLS alert, reset) passes; the trace says which."""
+    if upgrade.opened:
+        await upgrade.connection.close()
+        fail(step, f"{what}HTTP status expected a refusal (not 101; 401 expected), got 101: "
+                   f"the WebSocket was opened")
+    trace.note(station_id, f"step {step}: {what}the CSMS refused the connection ({upgrade.error or upgrade.status})")
+
+
+def adopt(station: Station, upgrade: Upgrade, creds: Credentials | None = None) -> None:
+    """The station takes over an upgraded connection (closed at the end of the case)."""
+    if upgrade.opened:
+        if creds is not None:
+            station.creds = creds
+        station.attach(upgrade.connection)
+
+
+async def boot(station: Station, step: int, reports_step: int | None = None) -> None:
+    """The reusable state Booted as steps of the case: BootNotification Accepted, connectors reported."""
+    response = await boot_notification(station, step=step)
+    check(step, "status", response["status"], "Accepted")
+    await report_connectors(station, reports_step or step)
+
+
+def still_connected(station: Station) -> None:
+    check("Post", "connected", station.connected, True)
+
+
+def random_password(avoid: str) -> str:
+    """A fresh passwordString of 16-40 characters, never ``avoid``; registered as a secret."""
+    rng = secrets.SystemRandom()
+    while True:
+        password = "".join(rng.choice(PASSWORD_CHARS) for _ in range(rng.randint(16, 40)))
+        if password != avoid:
+            add_secret(password)
+            return password
+
+
+def password_shape(value: Any) -> str | None:
+    """None for a valid BasicAuthPassword (16-40 passwordString characters), else what is wrong
+    (without showing the value)."""
+    if not isinstance(value, str):
+        return f"a {type(value).__name__}"
+    if not 16 <= len(value) <= 40:
+        return f"a value of {len(value)} characters"
+    if any(c not in PASSWORD_CHARS for c in value):
+        return "a value with characters outside the passwordString alphabet"
+    return None
+
+
+def set_variables_reply(status: str) -> Callable[[dict], dict]:
+    """SetVariablesResponse with ``status`` for every item; a BasicAuthPassword becomes a secret."""
+    def reply(payload: dict) -> dict:
+        results = []
+        for item in payload["setVariableData"]:
+            if item["variable"]["name"] == "BasicAuthPassword":
+                add_secret(item.get("attributeValue"))
+            results.append({"attributeStatus": status, "component": item["component"],
+                            "variable": item["variable"]})
+        return {"setVariableResult": results}
+    return reply
+
+
+def warn_unless(station: Station, step: int | str, condition: bool, message: str) -> None:
+    """A non-fatal check (Part 6 "warning"): noted in the trace and as a pytest warning."""
+    if not condition:
+        text = f"{where(step)} (warning): {message}"
+        station.trace.note(station.id, text)
+        warnings.warn(ConformanceWarning(text), stacklevel=2)
+
+
+def client_files(settings: Settings, profile: int) -> tuple[Path | None, Path | None]:
+    if profile != 3:
+        return None, None
+    return settings.path(settings.TLS_CLIENT_CERT), settings.path(settings.TLS_CLIENT_KEY)
+
+
+async def tls_connection(settings: Settings, endpoint: Endpoint, station: Station, *, handshake: int,
+                         certificate: int, upgrade_step: int, probe: bool) -> None:
+    """Connect-SP2/SP3 keeping the TLS facts: handshake version, ServerCertificateChecks on this
+    connection, optionally the CipherSuiteProbe, then the HTTP upgrade."""
+    upgrade, info = await open_recorded(endpoint, station.creds)
+    adopt(station, upgrade)
+    if info is None:
+        fail(handshake, f"the TLS handshake did not complete: {upgrade.error}")
+    station.trace.note(station.id, f"TLS handshake: {info.version}, cipher {info.cipher}, "
+                                   f"compression {info.compression}")
+    check(handshake, "negotiated TLS version", info.version, GOOD_VERSIONS)
+    host, _ = host_port(settings.CSMS_WSS_ADDRESS or "")
+    server_certificate_checks(certificate, info, host)
+    if probe:
+        cert, key = client_files(settings, station.creds.profile)
+        await cipher_suite_probe(certificate, settings.CSMS_WSS_ADDRESS or "", endpoint.ca_cert, cert, key,
+                                 settings.CSMS_RESPONSE_TIMEOUT)
+        station.trace.note(station.id, "CipherSuiteProbe: all four mandatory suites negotiated over TLS 1.2")
+    check_upgraded(upgrade_step, upgrade)
+
+
+@pytest.fixture
+def key_dir() -> Iterator[Path]:
+    """Where a renewed certificate and its private key live during the case (removed after)."""
+    with tempfile.TemporaryDirectory(prefix="ocpp-renewed-") as directory:
+        yield Path(directory)
+
+
+# ---------------------------------------------------------------- Basic Auth (A00)
+async def test_TC_A_01_basic_auth_valid(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
+    """Basic Authentication - Valid username/password combination"""
+    station = await make_station(1, connect=False)
+    upgrade = await open_websocket(endpoint, station.creds)
+    adopt(station, upgrade)
+    check_upgraded(2, upgrade)
+    await boot(station, 4, 6)
+    still_connected(station)
+
+
+async def test_TC_A_02_basic_auth_username_not_station_id(endpoint: Endpoint, settings: Settings,
+                                                           trace: Trace) -> None:
+    """Basic Authentication - Username does not equal ChargingStationId"""
+    require_profile(settings, 1)
+    sid = settings.BASIC_AUTH_CP
+    creds = Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD, username=sid + "Invalid")
+    upgrade = await open_websocket(endpoint, creds)
+    await check_refused(2, upgrade, trace, sid)
+
+
+async def test_TC_A_03_basic_auth_invalid_password(endpoint: Endpoint, settings: Settings, trace: Trace) -> None:
+    """Basic Authentication - Invalid password"""
+    require_profile(settings, 1)
+    sid = settings.BASIC_AUTH_CP
+    upgrade = await open_websocket(endpoint, Credentials(sid, 1, None), authorization=None)
+    await check_refused(2, upgrade, trace, sid, "without Authorization header: ")
+    wrong = Credentials(sid, 1, random_password(settings.BASIC_AUTH_CP_PASSWORD))
+    upgrade = await open_websocket(endpoint, wrong)
+    await check_refused(4, upgrade, trace, sid, "with a wrong password: ")
+
+
+# ---------------------------------------------------------------- TLS server side (A00)
+@TLS_VARIANTS
+async def test_TC_A_04_tls_server_certificate_valid(profile: int, make_station: Any, endpoint: Endpoint,
+                                                    settings: Settings) -> None:
+    """TLS - server-side certificate - Valid certificate"""
+    require_profile(settings, profile)
+    station = await make_station(profile, connect=False)
+    await tls_connection(settings, endpoint, station, handshake=2, certificate=3, upgrade_step=5, probe=True)
+    await boot(station, 6)
+    still_connected(station)
+
+
+@pytest.fixture
+def low_tls(profile: int, settings: Settings) -> ssl.SSLContext:
+    """TlsTooLowProbe steps 1-2 before the case: a TLS 1.0/1.1-only context that this machine can
+    really offer; otherwise the case errors (never passes)."""
+    require_profile(settings, profile)
+    ctx = low_tls_context(*client_files(settings, profile))
+    try:
+        low_hello_precheck(ctx, host_port(settings.CSMS_WSS_ADDRESS or "")[0])
+    except HarnessError as e:
+        raise HarnessError(f"{where(2)}: TlsTooLowProbe: {e}") from None
+    return ctx
+
+
+@TLS_VARIANTS
+async def test_TC_A_06_tls_version_too_low(profile: int, low_tls: ssl.SSLContext, make_station: Any,
+                                           endpoint: Endpoint, settings: Settings) -> None:
+    """TLS - server-side certificate - TLS version too low"""
+    station = await make_station(profile, connect=False)
+    refusal = await tls_too_low_probe(2, settings.CSMS_WSS_ADDRESS or "", low_tls, settings.CSMS_RESPONSE_TIMEOUT)
+    station.trace.note(station.id, f"TlsTooLowProbe: the CSMS refused ({refusal})")
+    await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=False)
+    await boot(station, 7)
+    still_connected(station)
+
+
+# ---------------------------------------------------------------- TLS client certificates (A00)
+async def test_TC_A_07_client_certificate_valid(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
+    """TLS - Client-side certificate - valid certificate"""
+    require_profile(settings, 3)
+    station = await make_station(3, connect=False)
+    await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=True)
+    await boot(station, 7)
+    still_connected(station)
+
+
+async def test_TC_A_08_client_certificate_invalid(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
+    """TLS - Client-side certificate - Invalid certificate"""
+    require_profile(settings, 3)
+    sid, s = settings.SECURITY_PROFILE_3_CP, settings
+    invalid = (("TLS_INVALID_CLIENT_CERT", "unknown CA", s.TLS_INVALID_CLIENT_CERT, s.TLS_INVALID_CLIENT_KEY),
+               ("TLS_EXPIRED_CLIENT_CERT", "expired", s.TLS_EXPIRED_CLIENT_CERT, s.TLS_EXPIRED_CLIENT_KEY),
+               ("TLS_WRONG_CN_CLIENT_CERT", "CN is not the station id", s.TLS_WRONG_CN_CLIENT_CERT,
+                s.TLS_WRONG_CN_CLIENT_KEY))
+    station = await make_station(3, connect=False)
+    for name, kind, cert, key in invalid:
+        creds = Credentials(sid, 3, None, s.path(cert), s.path(key))
+        upgrade = await open_websocket(endpoint, creds)
+        if upgrade.opened:
+            await upgrade.connection.close()
+            fail(2, f"no WebSocket expected with {name} ({kind}), got HTTP 101: the CSMS accepted the certificate")
+        station.trace.note(sid, f"step 2: {name} ({kind}) refused: {upgrade.error or upgrade.status}")
+    upgrade = await open_websocket(endpoint, station.creds)
+    adopt(station, upgrade)
+    check_upgraded(4, upgrade)
+    await boot(station, 5)
+    still_connected(station)
+
+
+# ---------------------------------------------------------------- BasicAuthPassword (A01)
+@pytest.fixture
+async def restore_password(make_station: Any, settings: Settings) -> AsyncIterator[SimpleNamespace]:
+    """TC_A_09 teardown (step 5): the CSMS sets the station's password back to
+    BASIC_AUTH_CP_PASSWORD; a failure here is a teardown error, not the verdict."""
+    holder = SimpleNamespace(station=None)
+    yield holder
+    station: Station | None = holder.station
+    if station is None or not station.connected:
+        return
+    step = "5 (teardown)"
+    request = await station.expect("SetVariables", step, reply=set_variables_reply("Accepted"),
+                                   trigger=actions.set_basic_auth_password(station.id,
+                                                                           settings.BASIC_AUTH_CP_PASSWORD))
+    await station.disconnect()
+    check_fields(step, request, {"setVariableData[0].component.name": "SecurityCtrlr",
+                                 "setVariableData[0].variable.name": "BasicAuthPassword"})
+    same = get_path(request, "setVariableData[0].attributeValue") == settings.BASIC_AUTH_CP_PASSWORD
+    check_that(step, same, "(harness) attributeValue expected BASIC_AUTH_CP_PASSWORD, got another value "
+                           "(not shown)")
+
+
+async def change_password_request(station: Station, settings: Settings, status: str) -> dict:
+    """Steps 1-2 of TC_A_09/TC_A_10: the CSMS's SetVariables BasicAuthPassword, answered ``status``."""
+    request = await station.expect("SetVariables", 1, reply=set_variables_reply(status),
+                                   trigger=actions.set_basic_auth_password(station.id,
+                                                                           settings.NEW_BASIC_AUTH_PASSWORD))
+    check_fields(1, request, {"setVariableData[0].component.name": "SecurityCtrlr",
+                              "setVariableData[0].variable.name": "BasicAuthPassword"})
+    return request
+
+
+async def test_TC_A_09_update_password_accepted(make_station: Any, endpoint: Endpoint, settings: Settings,
+                                                restore_password: SimpleNamespace) -> None:
+    """Update Charging Station Password for HTTP Basic Authentication - Accepted"""
+    sid = settings.CONFIGURED_PASSWORD_UPDATE_CP
+    station = await make_station(1, station_id=sid)
+    await booted(station)
+    restore_password.station = station
+    request = await change_password_request(station, settings, "Accepted")
+    new = get_path(request, "setVariableData[0].attributeValue")
+    shape = password_shape(new)
+    check_that(1, shape is None, f"(harness) attributeValue expected 16-40 characters of the passwordString "
+                                 f"alphabet, got {shape}")
+    await station.disconnect()
+    creds = Credentials(sid, 1, new)
+    upgrade = await open_websocket(endpoint, creds)
+    adopt(station, upgrade, creds)
+    check_upgraded(4, upgrade)
+
+
+async def test_TC_A_10_update_password_rejected(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
+    """Update Charging Station Password for HTTP Basic Authentication - Rejected"""
+    sid = settings.CONFIGURED_PASSWORD_UPDATE_CP
+    station = await make_station(1, station_id=sid)
+    await booted(station)
+    await change_password_request(station, settings, "Rejected")
+    await station.disconnect()
+    upgrade = await open_websocket(endpoint, Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD))
+    adopt(station, upgrade)
+    check_upgraded(4, upgrade)
+    await boot(station, 6, 8)
+    still_connected(station)
+
+
+# ---------------------------------------------------------------- certificate renewal (A02)
+async def test_TC_A_11_renew_charging_station_certificate(make_station: Any, endpoint: Endpoint,
+                                                          settings: Settings, key_dir: Path) -> None:
+    """Update Charging Station Certificate by request of CSMS - Success - Charging Station Certificate"""
+    station = await make_station(3)
+    await booted(station)
+    renewed = await renew_charging_station_certificate(station)
+    creds = renewed.credentials(station.id, key_dir)
+    await station.disconnect()
+    upgrade = await open_websocket(endpoint, creds)
+    adopt(station, upgrade, creds)
+    check_upgraded(8, upgrade)
+    still_connected(station)
+
+
+def require_iso15118(settings: Settings) -> None:
+    if not settings.CONFIGURED_SUPPORTS_ISO15118:
+        pytest.skip("CONFIGURED_SUPPORTS_ISO15118 is false")
+
+
+async def renewal_round(station: Station, settings: Settings, kind: str, requested: str,
+                        certificate_type: str | None, organizational_unit: str | None,
+                        answer: str) -> tuple[dict, Any]:
+    """Steps 1-6 of TC_A_12-TC_A_14: trigger, CSR of a fresh key, CertificateSigned answered
+    ``answer``; returns the CertificateSignedRequest and the CSR."""
+    s = settings
+    csr = new_csr(station.id, s.CONFIGURED_CSR_ORGANIZATION, s.CONFIGURED_CSR_COUNTRY, organizational_unit)
+    signed = station.expecting("CertificateSigned", reply={"status": answer})
+    trigger = await station.expect("TriggerMessage", 1, reply={"status": "Accepted"},
+                                   trigger=actions.renew_certificate(station.id, kind))
+    check(1, "requestedMessage", trigger["requestedMessage"], requested)
+    request: dict[str, Any] = {"csr": csr.csr_pem}
+    if certificate_type:
+        request["certificateType"] = certificate_type
+    response = await station.send("SignCertificate", request, 4)
+    check(4, "status", response["status"], "Accepted")
+    payload = await signed.wait(5)
+    check(5, "certificateChain", get_path(payload, "certificateChain"),
+          Rule("present and non-empty", lambda v: isinstance(v, str) and v.strip() != ""))
+    return payload, csr
+
+
+def chain_warnings(station: Station, payload: dict, csr: Any, *, identity: bool) -> None:
+    """Step 5 non-fatal checks: PEM X.509, leaf key = CSR key (V2G) / serial and CN (combined),
+    key >= 224 bit."""
+    try:
+        leaf = parse_chain(payload["certificateChain"])[0]
+    except ValueError as e:
+        warn_unless(station, 5, False, f"certificateChain expected PEM X.509: {e}")
+        return
+    kind, bits = key_description(leaf)
+    warn_unless(station, 5, key_strong_enough(leaf), f"leaf key expected >= 224 bit (EC), got {kind} {bits} bit")
+    if identity:
+        warn_unless(station, 5, leaf.serial_number > 0, "leaf serial number expected present")
+        warn_unless(station, 5, common_name(leaf) == station.id,
+                    f"leaf subject CN expected {station.id!r}, got {common_name(leaf)!r}")
+    else:
+        warn_unless(station, 5, public_key_der(leaf.public_key()) == csr.public_der,
+                    "leaf public key expected the CSR's key, got another key")
+
+
+async def test_TC_A_12_renew_v2g_certificate(make_station: Any, settings: Settings) -> None:
+    """Update Charging Station Certificate by request of CSMS - Success - V2G Certificate"""
+    require_iso15118(settings)
+    station = await make_station(3)
+    await booted(station)
+    payload, csr = await renewal_round(station, settings, "V2GCertificate", "SignV2GCertificate",
+                                       "V2GCertificate", settings.CONFIGURED_CSR_ORGANIZATIONAL_UNIT, "Accepted")
+    chain_warnings(station, payload, csr, identity=False)
+    still_connected(station)
+
+
+async def test_TC_A_13_renew_combined_certificate(make_station: Any, settings: Settings) -> None:
+    """Update Charging Station Certificate by request of CSMS - Success - Combined Certificate"""
+    require_iso15118(settings)
+    station = await make_station(3)
+    await booted(station)
+    payload, csr = await renewal_round(station, settings, "Combined", "SignCombinedCertificate", None,
+                                       settings.CONFIGURED_CSR_ORGANIZATIONAL_UNIT, "Accepted")
+    chain_warnings(station, payload, csr, identity=True)
+    still_connected(station)
+
+
+async def test_TC_A_14_renew_certificate_invalid(make_station: Any, settings: Settings) -> None:
+    """Update Charging Station Certificate by request of CSMS - Invalid certificate"""
+    station = await make_station(3)
+    await booted(station)
+    await renewal_round(station, settings, "ChargingStationCertificate", "SignChargingStationCertificate",
+                        "ChargingStationCertificate", None, "Rejected")
+    await station.send("SecurityEventNotification", {"type": "InvalidChargingStationCertificate",
+                                                     "timestamp": now_iso()}, 8)
+    still_connected(station)
+
+
+# ---------------------------------------------------------------- security profile upgrade (A05)
+async def test_TC_A_19_upgrade_security_profile(make_station: Any, endpoint: Endpoint, settings: Settings,
+                                                key_dir: Path) -> None:
+    """Upgrade Charging Station Security Profile - Accepted"""
+    low = settings.CONFIGURED_SECURITY_PROFILE
+    if low == 3:
+        pytest.skip("CONFIGURED_SECURITY_PROFILE is 3: there is no higher profile to upgrade to")
+    require_profile(settings, low)
+    require_profile(settings, low + 1)
+    sid, password = settings.CONFIGURED_PROFILE_UPGRADE_CP, settings.BASIC_AUTH_CP_PASSWORD
+    low_creds = Credentials(sid, low, password)
+    station = await make_station(low, creds=low_creds)
+    await booted(station)
+    if low == 2:  # Part 6 memory state: the station holds a certificate for profile 3
+        renewed = await renew_charging_station_certificate(station)
+        high_creds = renewed.credentials(sid, key_dir)
+        await station.reconnect(low_creds)
+        await booted(station)
+    else:
+        high_creds = Credentials(sid, 2, password)
+    await upgrade_steps(station, settings, low + 1)
+    await station.disconnect()
+    upgrade = await open_websocket(endpoint, high_creds)
+    adopt(station, upgrade, high_creds)
+    check_upgraded(8, upgrade)
+    await boot(station, 9)
+    await station.disconnect()
+    upgrade = await open_websocket(endpoint, low_creds)
+    await check_refused(11, upgrade, station.trace, sid, f"security profile {low} after the upgrade: ")
+    upgrade = await open_websocket(endpoint, high_creds)
+    adopt(station, upgrade, high_creds)
+    check_upgraded(13, upgrade)
+    still_connected(station)
+
+
+async def upgrade_steps(station: Station, settings: Settings, target: int) -> None:
+    """TC_A_19 steps 1-6: network profile for ``target``, its slot first in the priority, reset."""
+    s = settings
+    slot = s.CONFIGURED_CONFIGURATION_SLOT
+    data = {"ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": s.ocpp_csms_url,
+            "messageTimeout": s.CONFIGURED_MESSAGE_TIMEOUT, "securityProfile": target,
+            "ocppInterface": s.CONFIGURED_OCPP_INTERFACE}
+    request = await station.expect("SetNetworkProfile", 1, reply={"status": "Accepted"},
+                                   trigger=actions.set_network_profile(station.id, slot, data))
+    check_fields(1, request, {"connectionData.messageTimeout": s.CONFIGURED_MESSAGE_TIMEOUT,
+                              "connectionData.ocppCsmsUrl": s.ocpp_csms_url,
+                              "connectionData.ocppInterface": s.CONFIGURED_OCPP_INTERFACE,
+                              "connectionData.ocppTransport": "JSON", "connectionData.ocppVersion": "OCPP20",
+                              "connectionData.securityProfile": target})
+    chosen = str(request["configurationSlot"])
+    priority = {**actions.cv("OCPPCommCtrlr", "NetworkConfigurationPriority"), "attributeValue": str(slot)}
+    request = await station.expect("SetVariables", 3, reply=set_variables_reply("Accepted"),
+                                   trigger=actions.set_variables(station.id, [priority]))
+    check_fields(3, request, {
+        "setVariableData[0].component.name": "OCPPCommCtrlr",
+        "setVariableData[0].variable.name": "NetworkConfigurationPriority",
+        "setVariableData[0].attributeValue": Rule(f"a comma-separated list with element {chosen!r}",
+                                                  lambda v: chosen in [p.strip() for p in v.split(",")])})
+    await station.expect("Reset", 5, reply={"status": "Accepted"}, trigger=actions.reset(station.id, "OnIdle"))
