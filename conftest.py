@@ -5,18 +5,17 @@ Runs of ``selftest/`` only (the project's own tests) get none of this.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from simulator.checks import HarnessError, set_case
+from simulator.checks import set_case
 from simulator.operator import Operator
 from simulator.reports import CASE_ID, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.station import Station
-from simulator.trace import Trace, add_secret, redact
+from simulator.trace import Trace, add_secret
 from simulator.transport import Credentials, Endpoint
 
 SELFTEST = ROOT / "selftest"

@@ -2,6 +2,7 @@
 operator action, and the catalogue of named faults. Each block's module registers its own."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Awaitable, Callable
 
 MessageHandler = Callable[..., Any]
@@ -10,6 +11,7 @@ ActionHandler = Callable[..., Awaitable[dict[str, Any]]]
 MESSAGE_HANDLERS: dict[str, MessageHandler] = {}
 ACTIONS: dict[str, ActionHandler] = {}
 FAULTS: dict[str, str] = {}
+FAULT_MODULES: dict[str, str] = {}  # fault -> the module that declares it
 
 
 def on(action: str) -> Callable[[MessageHandler], MessageHandler]:
@@ -31,6 +33,7 @@ def operator_action(name: str) -> Callable[[ActionHandler], ActionHandler]:
 def fault(name: str, description: str) -> str:
     """Declare a named fault the CSMS can be started with; returns the name for ``csms.fault()``."""
     FAULTS[name] = description
+    FAULT_MODULES[name] = sys._getframe(1).f_globals["__name__"]
     return name
 
 

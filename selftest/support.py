@@ -69,3 +69,14 @@ def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = No
     verdicts = run.verdicts()
     assert len(verdicts) == cases and set(verdicts.values()) == {"passed"}, verdicts
     return run
+
+
+def assert_every_fault_proven(module: str, proven: dict[str, dict[str, str]]) -> None:
+    """Every fault the reference CSMS module declares has a selftest entry (and no entry names an
+    undeclared fault)."""
+    from reference_csms import handlers  # noqa: F401  (declares every fault)
+    from reference_csms.registry import FAULT_MODULES
+    declared = {name for name, where in FAULT_MODULES.items() if where == module}
+    assert declared, f"{module} declares no fault"
+    assert declared <= set(proven), f"faults without a selftest: {sorted(declared - set(proven))}"
+    assert set(proven) <= set(FAULT_MODULES), f"unknown faults: {sorted(set(proven) - set(FAULT_MODULES))}"

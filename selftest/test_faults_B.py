@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from selftest.support import run_cases
+from selftest.support import assert_block_passes, assert_every_fault_proven, assert_fault_fails, run_cases
 
 NO_RESET = r"TC_B_{} step 1: no ResetRequest from the CSMS within 3 s"
 
@@ -95,30 +95,16 @@ BLOCK_B = ["TC_B_01", "TC_B_02", "TC_B_06", "TC_B_07", "TC_B_08", "TC_B_09", "TC
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_makes_case_fail(fault: str) -> None:
-    expected = FAULTS[fault]
-    run = run_cases(" or ".join(expected), faults=[fault])
-    verdicts, reasons = run.verdicts(), run.reasons()
-    for case, pattern in expected.items():
-        assert verdicts.get(case) == "failed", f"{case} with fault {fault}: {verdicts.get(case)}\n{run.output[-2000:]}"
-        assert re.search(pattern, reasons[case]), f"{case} reason: {reasons[case]!r}"
+    assert_fault_fails(fault, FAULTS[fault])
 
 
 def test_every_block_b_fault_is_proven() -> None:
-    """Every fault the provisioning module declares appears above."""
-    import inspect
-
-    from reference_csms.handlers import provisioning
-    from reference_csms.registry import FAULTS as DECLARED
-    source = inspect.getsource(provisioning)
-    declared = set(re.findall(r'^(?:[A-Z_]+ = )?fault\("([a-z_]+)"', source, re.MULTILINE))
-    assert declared and declared <= set(FAULTS), sorted(declared - set(FAULTS))
-    assert set(FAULTS) <= set(DECLARED), sorted(set(FAULTS) - set(DECLARED))
+    assert_every_fault_proven("reference_csms.handlers.provisioning", FAULTS)
 
 
 def test_block_passes_without_faults() -> None:
-    run = run_cases("TC_B")
-    assert run.returncode == 0, run.output[-3000:]
-    assert run.verdicts() == {case: "passed" for case in BLOCK_B}, run.verdicts()
+    run = assert_block_passes("TC_B", len(BLOCK_B))
+    assert set(run.verdicts()) == set(BLOCK_B), run.verdicts()
 
 
 def test_block_fails_cleanly_against_a_csms_without_block_b() -> None:

@@ -2,11 +2,10 @@
 and the fault-free block passes."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from selftest.support import run_cases
+from selftest.support import assert_block_passes, assert_every_fault_proven, assert_fault_fails
 
 UUID = r"'[0-9a-f-]{36}'"
 CALLERROR = r"CSMS answered TransactionEventRequest with CALLERROR"
@@ -66,22 +65,12 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_makes_case_fail(fault: str) -> None:
-    expected = FAULTS[fault]
-    run = run_cases(" or ".join(expected), faults=[fault])
-    verdicts, reasons = run.verdicts(), run.reasons()
-    for case, pattern in expected.items():
-        assert verdicts.get(case) == "failed", f"{case} with fault {fault}: {verdicts.get(case)}\n{run.output[-2000:]}"
-        assert re.search(pattern, reasons[case]), f"{case} reason: {reasons[case]!r}"
+    assert_fault_fails(fault, FAULTS[fault])
 
 
 def test_every_transactions_fault_is_proven() -> None:
-    """Each fault declared in reference_csms/handlers/transactions.py has its selftest above."""
-    from reference_csms.handlers import transactions
-    declared = {v for k, v in vars(transactions).items() if k.isupper() and isinstance(v, str)}
-    assert declared <= set(FAULTS), sorted(declared - set(FAULTS))
+    assert_every_fault_proven("reference_csms.handlers.transactions", FAULTS)
 
 
 def test_block_passes_without_faults() -> None:
-    run = run_cases("TC_E")
-    assert run.returncode == 0, run.output[-3000:]
-    assert set(run.verdicts().values()) == {"passed"} and len(run.verdicts()) == 27, run.verdicts()
+    assert_block_passes("TC_E", 27)

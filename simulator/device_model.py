@@ -153,14 +153,22 @@ class DeviceModel:
             v.value = value
 
     # --- OCPP answers
-    def get_variable(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _result(self, data: dict[str, Any]) -> tuple[dict[str, Any], "Variable | None"]:
+        """The result skeleton of a Get/SetVariables item and the variable it names (None:
+        attributeStatus already says UnknownComponent or UnknownVariable)."""
         result: dict[str, Any] = {"component": data["component"], "variable": data["variable"],
                                   "attributeType": data.get("attributeType", "Actual")}
         v = self.find(data["component"], data["variable"])
         if v is None:
             result["attributeStatus"] = ("UnknownVariable" if self.knows_component(data["component"])
                                          else "UnknownComponent")
-        elif data.get("attributeType", "Actual") != "Actual":
+        return result, v
+
+    def get_variable(self, data: dict[str, Any]) -> dict[str, Any]:
+        result, v = self._result(data)
+        if v is None:
+            return result
+        if data.get("attributeType", "Actual") != "Actual":
             result["attributeStatus"] = "NotSupportedAttributeType"
         elif v.mutability == "WriteOnly":
             result["attributeStatus"] = "Rejected"
@@ -170,13 +178,10 @@ class DeviceModel:
         return result
 
     def set_variable(self, data: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = {"component": data["component"], "variable": data["variable"],
-                                  "attributeType": data.get("attributeType", "Actual")}
-        v = self.find(data["component"], data["variable"])
+        result, v = self._result(data)
         if v is None:
-            result["attributeStatus"] = ("UnknownVariable" if self.knows_component(data["component"])
-                                         else "UnknownComponent")
-        elif v.mutability == "ReadOnly":
+            return result
+        if v.mutability == "ReadOnly":
             result["attributeStatus"] = "Rejected"
         else:
             v.value = data["attributeValue"]

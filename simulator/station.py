@@ -19,9 +19,8 @@ from typing import Any, Awaitable, Callable, Union
 from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed
 
-from . import checks
-from .checks import fail
 from .cert_store import CertificateStore
+from .checks import fail
 from .device_model import DeviceModel
 from .model import StationModel, Transaction
 from .protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
