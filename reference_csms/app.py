@@ -7,11 +7,10 @@ import binascii
 import hmac
 import json
 import logging
-import ssl
 from http import HTTPStatus
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
@@ -39,7 +38,6 @@ class CentralSystem:
         self.store.load(config)
         self.sessions: dict[str, CsmsSession] = {}
         self._servers: list[Any] = []
-        self.keep_alive: list[Any] = []  # objects native code holds on to (TLS callbacks)
         self.ws_port: int | None = None
         self.wss_port: int | None = None
         self.api_port: int | None = None
@@ -154,6 +152,9 @@ class CentralSystem:
             if cn != station_id and not self.fault("accept_unknown_client_certificate"):
                 return self._refuse(connection, HTTPStatus.FORBIDDEN, "certificate CN is not the station id")
             connection.ocpp_profile = 3
+            return None
+        if row["security_profile"] > 2 and self.fault("accept_unknown_client_certificate"):
+            connection.ocpp_profile = 3  # the fault: whatever certificate the station has, it is in
             return None
         if row["security_profile"] > 2 and not self.fault("downgrade_security_profile"):
             return self._refuse(connection, HTTPStatus.FORBIDDEN, "station requires a client certificate")

@@ -105,7 +105,7 @@ class CsmsSession(ChargePoint):
     async def request(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a CSMS→CS request and return the answer; RequestFailed when there is none."""
         problem = schema_problem(action, CALL, payload)
-        if problem and not self.csms.fault("schema_invalid_requests"):
+        if problem:
             raise RequestFailed(f"{action}Request would break the schema: {problem}")
         asked = payload.get("requestedMessage") if action == "TriggerMessage" else ASKED_BY.get(action)
         if asked:

@@ -3,8 +3,6 @@ ECDSA server certificate, client certificates checked against the CA it trusts (
 CSMS's certificate authority that signs stations' CSRs (A02/A03)."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 import ipaddress
 import os
@@ -53,9 +51,8 @@ def server_context(config: CsmsConfig, csms: "CentralSystem") -> ssl.SSLContext:
             ctx.load_cert_chain(config.server_ec_cert, config.server_ec_key)
     if config.client_ca_cert:
         ctx.load_verify_locations(cafile=config.client_ca_cert)
-        ctx.verify_mode = ssl.CERT_OPTIONAL
-        if csms.fault(UNVERIFIED_CLIENTS):
-            csms.keep_alive.append(accept_any_client_certificate(ctx))
+        # the fault: client certificates are not asked for, so none is checked (see app._check_tls)
+        ctx.verify_mode = ssl.CERT_NONE if csms.fault(UNVERIFIED_CLIENTS) else ssl.CERT_OPTIONAL
     return ctx
 
 
@@ -100,43 +97,3 @@ def _load_renamed(ctx: ssl.SSLContext, config: CsmsConfig) -> None:
             path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
             ctx.load_cert_chain(str(path), key_file)
             os.unlink(path)
-
-
-# ------------------------------------------------------------ fault: no client certificate verification
-_VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
-
-
-def _libssl() -> ctypes.CDLL:
-    """The libssl that Python's ssl module itself uses (from the process's memory map)."""
-    try:
-        for line in Path("/proc/self/maps").read_text().splitlines():
-            path = line.split()[-1]
-            if "/libssl" in path and ".so" in path:
-                return ctypes.CDLL(path)
-    except OSError:
-        pass
-    name = ctypes.util.find_library("ssl")
-    if not name:
-        raise RuntimeError("libssl not found")
-    return ctypes.CDLL(name)
-
-
-def accept_any_client_certificate(ctx: ssl.SSLContext) -> Any:
-    """Fault accept_unknown_client_certificate: still ask for a client certificate, but let every
-    one through (any CA, expired). Python's ssl module cannot express "request but do not verify",
-    so this installs an OpenSSL verify callback that always succeeds. Returns the callback, which
-    must be kept alive as long as the context."""
-    lib = _libssl()
-    pointer = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value  # PySSLContext.ctx
-    lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
-    lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
-    lib.SSL_CTX_get_options.restype = ctypes.c_uint64
-    lib.SSL_CTX_get_options.argtypes = [ctypes.c_void_p]
-    if (not pointer or lib.SSL_CTX_get_verify_mode(pointer) != int(ctx.verify_mode)
-            or lib.SSL_CTX_get_options(pointer) != int(ctx.options)):
-        raise RuntimeError("fault accept_unknown_client_certificate: cannot reach the OpenSSL context")
-    callback = _VerifyCallback(lambda ok, store: 1)
-    lib.SSL_CTX_set_verify.restype = None
-    lib.SSL_CTX_set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VerifyCallback]
-    lib.SSL_CTX_set_verify(pointer, int(ctx.verify_mode), callback)
-    return callback

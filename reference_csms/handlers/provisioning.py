@@ -34,6 +34,7 @@ WRONG_CRITERIA = fault("wrong_report_criteria", "GetReport asks for every compon
 SWAP_RESET_TYPE = fault("reset_type_swapped", "Reset sends Immediate when asked for OnIdle and OnIdle when asked for Immediate")
 IGNORE_RESET_EVSE = fault("reset_evse_ignored", "Reset of one EVSE is sent without evseId (the whole station resets)")
 CLOSE_ON_PROFILE_FAILED = fault("close_after_network_profile_failed", "closes the connection of a station that answers SetNetworkProfile with Failed")
+fault("accept_any_subprotocol", "upgrades connections that do not offer ocpp2.0.1")
 fault("single_subprotocol_only", "refuses an upgrade whose Sec-WebSocket-Protocol offers more than one subprotocol")
 
 _request_ids = itertools.count(1)

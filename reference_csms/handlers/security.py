@@ -25,10 +25,8 @@ if TYPE_CHECKING:
 
 fault("accept_wrong_password", "accepts Basic Auth with any password or username")
 fault("downgrade_security_profile", "accepts a station on a lower security profile than it was upgraded to")
-fault("accept_unknown_client_certificate", "does not verify station client certificates: unknown CA, "
-      "expired and wrong-CN certificates get through TLS and the upgrade")
-fault("accept_any_subprotocol", "upgrades connections that do not offer ocpp2.0.1")
-fault("schema_invalid_requests", "may send requests that break the OCPP 2.0.1 schema")
+fault("accept_unknown_client_certificate", "does not ask for or verify station client certificates: a "
+      "station on profile 3 gets in with an unknown-CA, expired or wrong-CN certificate")
 SHORT_PASSWORD = fault("password_wrong_length", "SetBasicAuthPassword sends a 12-character password "
                        "(BasicAuthPassword must have 16-40)")
 STORE_REJECTED = fault("store_rejected_password", "stores a new BasicAuthPassword even when the station "
