@@ -73,6 +73,8 @@ class MisbehavingCsms:
                                                    "status": "Accepted"}]))
             elif action == "Heartbeat":
                 await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z"}]))
+            elif action in ("StatusNotification", "NotifyEvent"):
+                await ws.send(json.dumps([3, uid, {}]))
             elif b == "boot_only":
                 await ws.send(json.dumps([4, uid, "NotImplemented", f"{action} not supported", {}]))
             else:
