@@ -384,19 +384,25 @@ class Station(ChargePoint):
         self._event_id += 1
         return self._event_id
 
+    def status_report(self, evse: int, connector: int, status: str) -> list[tuple[str, dict]]:
+        """'Report X for connector (e, c)' as its two requests: StatusNotification, NotifyEvent."""
+        return [("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
+                                        "evseId": evse, "connectorId": connector}),
+                ("NotifyEvent", {
+                    "generatedAt": now_iso(), "seqNo": 0, "tbc": False,
+                    "eventData": [{"eventId": self.next_event_id(), "timestamp": now_iso(), "trigger": "Delta",
+                                   "actualValue": status, "eventNotificationType": "HardWiredNotification",
+                                   "component": {"name": "Connector",
+                                                 "evse": {"id": evse, "connectorId": connector}},
+                                   "variable": {"name": "AvailabilityState"}}]})]
+
     async def report_status(self, evse: int, connector: int, status: str,
-                            step: int | str | None = None, **extra: Any) -> None:
-        """'Report X for connector (e, c)': StatusNotification + NotifyEvent, both answered."""
+                            step: int | str | None = None) -> None:
+        """Report X for connector (e, c); the CSMS must answer both requests with a CALLRESULT."""
         self.model.evses[evse].connectors[connector] = status
         self.device.set_state({"name": "Connector", "evse": {"id": evse, "connectorId": connector}}, status)
-        await self.send("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
-                                               "evseId": evse, "connectorId": connector, **extra}, step)
-        await self.send("NotifyEvent", {
-            "generatedAt": now_iso(), "seqNo": 0, "tbc": False,
-            "eventData": [{"eventId": self.next_event_id(), "timestamp": now_iso(), "trigger": "Delta",
-                           "actualValue": status, "eventNotificationType": "HardWiredNotification",
-                           "component": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
-                           "variable": {"name": "AvailabilityState"}}]}, step)
+        for action, payload in self.status_report(evse, connector, status):
+            await self.send(action, payload, step)
 
     def meter_value(self, evse: int, context: str, measurand: str = "Energy.Active.Import.Register") -> dict:
         return {"timestamp": now_iso(), "sampledValue": [{

@@ -74,17 +74,6 @@ def expect_security_error(step: int, request: str, answer: dict | CallError) -> 
     check(step, f"{request} CALLERROR errorCode", answer.code, "SecurityError")
 
 
-def connector_report(evse: int, connector: int, status: str, event_id: int) -> list[tuple[str, dict[str, Any]]]:
-    """'Report X for connector (e, c)' as the two requests, for a case that checks each answer."""
-    return [("StatusNotificationRequest", {"timestamp": now_iso(), "connectorStatus": status,
-                                           "evseId": evse, "connectorId": connector}),
-            ("NotifyEventRequest", {"generatedAt": now_iso(), "seqNo": 0, "tbc": False, "eventData": [{
-                "eventId": event_id, "timestamp": now_iso(), "trigger": "Delta", "actualValue": status,
-                "eventNotificationType": "HardWiredNotification",
-                "component": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
-                "variable": {"name": "AvailabilityState"}}]})]
-
-
 def network_profile(settings: Settings) -> dict[str, Any]:
     """The connection data of the CONFIGURED_* network profile settings."""
     return {"ocppVersion": "OCPP20", "ocppTransport": "JSON",
@@ -122,11 +111,10 @@ async def test_TC_B_30_pending_security_error(cp: Station, operator: Any, settin
     await operator.request(actions.boot_response(cp.id, "Pending"), "before step 1")
     response = await boot_notification(cp, "PowerUp", 2)
     check(2, "status", response["status"], OneOf("Pending", "Rejected"))
-    report = connector_report(settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID, "Available",
-                              cp.next_event_id())
-    for request, payload in report:
-        answer = await cp.send(request.removesuffix("Request"), payload, 4, allow_error=True)
-        expect_security_error(4, request, answer)
+    for action, payload in cp.status_report(settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID,
+                                            "Available"):
+        answer = await cp.send(action, payload, 4, allow_error=True)
+        expect_security_error(4, action + "Request", answer)
     await cp.disconnect()
 
 
