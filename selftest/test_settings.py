@@ -50,3 +50,10 @@ def test_dotenv_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # t
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BASIC_AUTH_CP", raising=False)
     assert load_settings().BASIC_AUTH_CP == "FROM_DOTENV"
+
+
+def test_readme_lists_every_setting() -> None:
+    from simulator.settings import markdown_table
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- settings:start -->\n", 1)[1].split("<!-- settings:end -->", 1)[0]
+    assert block == markdown_table(), "README settings table is stale: run python -m simulator.settings --markdown"

@@ -231,5 +231,19 @@ def env_example() -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def markdown_table() -> str:
+    """The settings reference of the README: name, default, meaning."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif isinstance(default, float) and default.is_integer():
+            default = int(default)
+        shown = "(unset)" if default in (None, "") else f"`{default}`"
+        rows.append(f"| `{name}` | {shown} | {field.description.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
-    sys.stdout.write(env_example())
+    sys.stdout.write(markdown_table() if "--markdown" in sys.argv else env_example())

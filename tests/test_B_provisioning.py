@@ -10,7 +10,7 @@ from simulator.checks import ABSENT, OneOf, Rule, check, check_fields, check_tha
 from simulator.replies import send_report
 from simulator.settings import Settings
 from simulator.states import boot_notification, booted, energy_transfer_started, report_connectors
-from simulator.station import CallError, Expectation, Station, now_iso
+from simulator.station import CallError, Expectation, Station
 from simulator.transport import ConnectError, open_websocket
 
 READ_TYPES = OneOf(ABSENT, "Actual", "Target", "MinSet", "MaxSet")
