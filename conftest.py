@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from simulator.checks import set_case
+from simulator.checks import require_profile, require_settings, set_case
 from simulator.operator import Operator
 from simulator.reports import CASE_ID, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
@@ -176,10 +176,7 @@ async def make_station(settings: Settings, endpoint: Endpoint, trace: Trace,
 
     async def make(profile: int = 1, station_id: str | None = None, password: str | None = None,
                    connect: bool = True, creds: Credentials | None = None) -> Station:
-        if profile not in settings.supported_profiles:
-            pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
-        if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
-            pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
+        require_profile(settings, profile)
         station = Station(settings, creds or credentials(settings, profile, station_id, password),
                           endpoint, trace, operator)
         made.append(station)
@@ -198,13 +195,6 @@ async def cp(make_station: StationFactory) -> Station:
     return await make_station(1)
 
 
-def require(settings: Settings, *names: str) -> None:
-    """Skip the case when an optional setting it needs is unset, naming the setting."""
-    missing = [n for n in names if getattr(settings, n) in (None, "")]
-    if missing:
-        pytest.skip(f"setting {', '.join(missing)} is not set")
-
-
 @pytest.fixture
 def needs(settings: Settings) -> Callable[..., None]:
-    return lambda *names: require(settings, *names)
+    return lambda *names: require_settings(settings, *names)

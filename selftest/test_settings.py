@@ -57,3 +57,13 @@ def test_readme_lists_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- settings:start -->\n", 1)[1].split("<!-- settings:end -->", 1)[0]
     assert block == markdown_table(), "README settings table is stale: run python -m simulator.settings --markdown"
+
+
+def test_unset_optional_setting_skips_naming_it() -> None:
+    from simulator.checks import require_profile, require_settings
+    s = Settings(_env_file=None, CONFIGURED_SUPPORTED_SECURITY_PROFILES="1,2")
+    with pytest.raises(pytest.skip.Exception, match="setting BLOCKED_ID_TOKEN is not set"):
+        require_settings(s, "VALID_ID_TOKEN", "BLOCKED_ID_TOKEN")
+    with pytest.raises(pytest.skip.Exception, match="security profile 3 is not in CONFIGURED_SUPPORTED"):
+        require_profile(s, 3)
+    require_settings(s, "VALID_ID_TOKEN")

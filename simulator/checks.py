@@ -149,3 +149,18 @@ def check_that(step: int | str | None, condition: bool, message: str) -> None:
     """A check that is not one field (e.g. a count); ``message`` says what was seen."""
     if not condition:
         fail(step, message)
+
+
+def require_settings(settings: Any, *names: str) -> None:
+    """Skip the case when an optional setting it needs is unset, naming the setting."""
+    missing = [n for n in names if getattr(settings, n) in (None, "")]
+    if missing:
+        pytest.skip(f"setting {', '.join(missing)} is not set")
+
+
+def require_profile(settings: Any, profile: int) -> None:
+    """Skip a case (or variant) that needs a security profile the CSMS does not support."""
+    if profile not in settings.supported_profiles:
+        pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
+    if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
+        pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")

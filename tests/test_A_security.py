@@ -15,7 +15,7 @@ import pytest
 from simulator import actions
 from simulator.certificates import (common_name, key_description, key_strong_enough, new_csr, parse_chain,
                                     public_key_der)
-from simulator.checks import HarnessError, Rule, check, check_fields, check_that, fail, get_path, where
+from simulator.checks import HarnessError, Rule, require_profile, check, check_fields, check_that, fail, get_path, where
 from simulator.settings import Settings
 from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
 from simulator.station import Station, now_iso
@@ -33,14 +33,6 @@ class ConformanceWarning(UserWarning):
 
 
 # ---------------------------------------------------------------- helpers
-def require_profile(settings: Settings, profile: int) -> None:
-    """Skip a case (or variant) that needs a profile the CSMS does not support."""
-    if profile not in settings.supported_profiles:
-        pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
-    if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
-        pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
-
-
 def check_upgraded(step: int | str, upgrade: Upgrade) -> None:
     """HTTP 101 with subprotocol ocpp2.0.1."""
     check_that(step, upgrade.opened, f"status expected 101, got {upgrade.error or upgrade.status}")
