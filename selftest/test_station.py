@@ -126,14 +126,3 @@ def test_secrets_and_keys_are_redacted() -> None:
             '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----')
     clean = redact(text)
     assert "s3cret" not in clean and "Q1BfMTpzM2NyZXQ" not in clean and "MIIB" not in clean
-
-
-async def test_operator_command_mode_failure_is_one_line(csms: Any, tmp_path: Any) -> None:
-    script = tmp_path / "op.sh"
-    script.write_text("#!/bin/sh\ncat > /dev/null\necho 'station offline' >&2\nexit 3\n")
-    script.chmod(0o755)
-    settings = Settings(_env_file=None, CSMS_OPERATOR="command", CSMS_OPERATOR_COMMAND=str(script))
-    set_case("TC_X_03")
-    with pytest.raises(CaseFailure, match=r"^TC_X_03 step 1: operator action Reset refused by the command "
-                                          r"\(exit 3\): station offline$"):
-        await Operator(settings).request(actions.reset("CP_T", "OnIdle"), 1)
