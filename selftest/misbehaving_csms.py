@@ -9,7 +9,7 @@ from http import HTTPStatus
 from websockets.asyncio.server import ServerConnection, serve
 
 BEHAVIOURS = ("refuse_subprotocol", "silent", "malformed_json", "callerror", "schema_invalid",
-              "close_mid_case", "boot_only")
+              "close_mid_case", "boot_only", "wrong_subprotocol_101")
 
 
 class MisbehavingCsms:
@@ -38,7 +38,8 @@ class MisbehavingCsms:
 
     async def _start(self) -> None:
         self.server = await serve(self._handle, "127.0.0.1", 0, process_request=self._admit,
-                                  subprotocols=["ocpp2.0.1"], ping_interval=None)
+                                  process_response=self._process_response, subprotocols=["ocpp2.0.1"],
+                                  ping_interval=None)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
@@ -49,6 +50,11 @@ class MisbehavingCsms:
         if self.behaviour == "refuse_subprotocol":
             return connection.respond(HTTPStatus.BAD_REQUEST, "no subprotocol for you\n")
         return None
+
+    def _process_response(self, connection: ServerConnection, request, response):  # type: ignore[no-untyped-def]
+        if self.behaviour == "wrong_subprotocol_101":
+            response.headers["Sec-WebSocket-Protocol"] = "ocpp1.6"
+        return response
 
     async def _handle(self, ws: ServerConnection) -> None:
         async for text in ws:

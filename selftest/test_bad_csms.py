@@ -88,3 +88,15 @@ def test_csms_without_the_block_fails_every_case_quickly(block: str, cases: int)
             assert reasons[case] and "\n" not in reasons[case] and case.split("[")[0] in reasons[case] \
                 or verdict == "skipped", (case, reasons[case])
     assert elapsed < 120, elapsed
+
+
+def test_a_101_with_bad_headers_is_not_a_refusal() -> None:
+    """A CSMS that upgrades even with a wrong password, answering 101 with a subprotocol the station
+    did not offer: the refusal checks see the 101 (the client library rejects the headers)."""
+    with MisbehavingCsms("wrong_subprotocol_101") as csms:
+        run = run_cases("TC_A_02 or TC_A_03 or TC_B_01", env={"CSMS_ADDRESS": csms.url})
+    verdicts, reasons = run.verdicts(), run.reasons()
+    assert verdicts == {"TC_A_02": "failed", "TC_A_03": "failed", "TC_B_01": "error"}, run.output[-2000:]
+    assert re.search(r"TC_A_02 step 2: HTTP status expected a refusal .*got 101: HTTP 101 with unacceptable "
+                     r"headers", reasons["TC_A_02"]), reasons["TC_A_02"]
+    assert "HTTP 101 with unacceptable headers" in reasons["TC_B_01"], reasons["TC_B_01"]

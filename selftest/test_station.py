@@ -124,5 +124,7 @@ def test_secrets_and_keys_are_redacted() -> None:
     add_secret("s3cret-Passw0rd-123")
     text = ('{"attributeValue":"s3cret-Passw0rd-123"} Authorization: Basic Q1BfMTpzM2NyZXQ= '
             '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----')
-    clean = redact(text)
+    clean = redact(text + " Basic Q1BfUFdEOm90aGVyLXBhc3N3b3Jk")
     assert "s3cret" not in clean and "Q1BfMTpzM2NyZXQ" not in clean and "MIIB" not in clean
+    assert "Q1BfUFdEOm90aGVyLXBhc3N3b3Jk" not in clean  # any user:password, whatever its length
+    assert redact("Basic Authentication - Valid username") == "Basic Authentication - Valid username"

@@ -123,6 +123,24 @@ def chain_problem(chain: list[x509.Certificate], ca_file: Path) -> str | None:
     return "the chain does not end at the CA"
 
 
+def invalid_fixture_problem(kind: str, cert_file: Path, station_id: str, ca_file: Path) -> str | None:
+    """None when the certificate really is invalid in the way ``kind`` says (unknown CA, expired,
+    wrong CN), else why not: a CSMS must not be failed for accepting a certificate that is fine."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    except (OSError, ValueError) as e:
+        return f"cannot read {cert_file}: {e}"
+    problem = chain_problem([cert], ca_file)
+    now = dt.datetime.now(dt.timezone.utc)
+    if kind == "unknown CA" and problem is None:
+        return f"{cert_file.name} chains to {ca_file.name}, so its CA is not unknown"
+    if kind == "expired" and cert.not_valid_after_utc >= now:
+        return f"{cert_file.name} has not expired (valid until {cert.not_valid_after_utc:%Y-%m-%d})"
+    if kind == "wrong CN" and common_name(cert) == station_id:
+        return f"{cert_file.name} has CN {station_id}, the station id"
+    return None
+
+
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False

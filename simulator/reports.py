@@ -55,7 +55,7 @@ class ConformanceReport:
         outcome = yield
         report = outcome.get_result()
         trace: Trace | None = getattr(item, "ocpp_trace", None)
-        if trace is not None and (report.when == "call" or (report.when == "setup" and report.failed)):
+        if trace is not None and (report.when == "call" or (report.when != "call" and report.failed)):
             text = trace.text()
             if text:
                 report.sections.append(("OCPP message trace", text))

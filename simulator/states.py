@@ -14,7 +14,7 @@ from . import actions
 from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
 from .checks import OneOf, check, check_fields, fail, in_state
-from .station import Station, now_iso
+from .station import CallError, Station, now_iso
 from .transport import Credentials
 
 
@@ -313,8 +313,10 @@ async def renew_charging_station_certificate(station: Station) -> RenewedCertifi
         payload = await signed.wait(5)
         problem = findings.get("problem")
         if problem:
-            await station.send("SecurityEventNotification", {
+            event = await station.send("SecurityEventNotification", {
                 "type": "InvalidChargingStationCertificate", "timestamp": now_iso(),
-                "techInfo": problem[:255]}, 6)
+                "techInfo": problem[:255]}, 6, allow_error=True)
+            if isinstance(event, CallError):
+                problem += f"; the SecurityEventNotificationRequest that reported it got CALLERROR {event.code}"
             fail(5, problem)
     return RenewedCertificate(payload["certificateChain"], csr.key)

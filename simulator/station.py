@@ -233,7 +233,7 @@ class Station(ChargePoint):
 
     # ------------------------------------------------------------------ CS → CSMS
     async def send(self, action: str, payload: dict, step: int | str | None = None,
-                   *, allow_error: bool = False) -> dict | CallError:
+                   *, allow_error: bool = False, timeout: float | None = None) -> dict | CallError:
         """Send a request and return the CSMS's answer payload.
 
         The step fails on silence, a closed connection, a CALLERROR (unless ``allow_error``), or
@@ -255,8 +255,8 @@ class Station(ChargePoint):
                 self._pending.pop(unique_id, None)
                 fail(step, f"the connection was closed before {action}Request could be sent")
             try:
-                frame = await self.wait_for(future, self.settings.CSMS_RESPONSE_TIMEOUT,
-                                            f"{action}Response", step)
+                limit = self.settings.CSMS_RESPONSE_TIMEOUT if timeout is None else timeout
+                frame = await self.wait_for(future, limit, f"{action}Response", step)
             finally:
                 self._pending.pop(unique_id, None)
         if frame[0] == CALLERROR:

@@ -8,7 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
-_AUTH = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+", re.I)
+_AUTH = re.compile(r"\b(Basic|Bearer)\s+([A-Za-z0-9+/]{4,}={0,2})")
+
+
+def _credentials(match: re.Match) -> str:
+    """``Basic <base64 of user:password>`` (or any Bearer token) loses its value; prose such as
+    "Basic Authentication" stays."""
+    scheme, value = match.group(1), match.group(2)
+    if scheme == "Basic":
+        try:
+            if ":" not in base64.b64decode(value, validate=True).decode("utf-8"):
+                return match.group(0)
+        except (ValueError, UnicodeDecodeError):
+            return match.group(0)
+    return f"{scheme} ***"
 _PASSWORD_FIELD = re.compile(r'("(?:password|basicAuthPassword)"\s*:\s*")[^"]*(")', re.I)
 
 _secrets: set[str] = set()
@@ -24,7 +37,7 @@ def add_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     text = _PEM_KEY.sub("-----PRIVATE KEY REDACTED-----", text)
-    text = _AUTH.sub(r"\1\2 ***", text)
+    text = _AUTH.sub(_credentials, text)
     text = _PASSWORD_FIELD.sub(r"\1***\2", text)
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, "***")

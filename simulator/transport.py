@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatus
 
 from .protocol import SUBPROTOCOL
 
@@ -24,7 +24,7 @@ class Credentials:
     """How one station identifies itself: profile, password and/or client certificate."""
     station_id: str
     profile: int
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     client_cert: Path | None = None
     client_key: Path | None = None
     username: str | None = None  # None = the station id (A00.FR.204)
@@ -97,6 +97,11 @@ class Upgrade:
     def opened(self) -> bool:
         return self.connection is not None
 
+    @property
+    def upgraded(self) -> bool:
+        """The CSMS answered 101, whether or not the client could accept its headers."""
+        return self.opened or self.status == 101
+
 
 async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
                          subprotocols: list[str] | None = None,
@@ -128,8 +133,10 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
                            max_size=2**22, **kwargs)
     except InvalidStatus as e:
         return Upgrade(None, e.response.status_code, error=f"HTTP {e.response.status_code}")
-    except InvalidHandshake as e:
-        return Upgrade(None, None, error=f"handshake refused: {e}")
+    except InvalidMessage as e:  # no parsable HTTP response at all: the CSMS hung up or reset
+        return Upgrade(None, None, error=f"no HTTP response to the upgrade ({e.__cause__ or e})")
+    except InvalidHandshake as e:  # a 101 whose WebSocket headers the client cannot accept
+        return Upgrade(None, 101, error=f"HTTP 101 with unacceptable headers: {e}")
     except ssl.SSLError as e:
         return Upgrade(None, None, error=f"TLS handshake failed: {e.reason or e}")
     except ConnectionRefusedError:

@@ -1,4 +1,5 @@
-"""Block P — Data Transfer (catalogue: P.md)."""
+"""Block P — Data Transfer (catalogue: P.md). Every CS→CSMS request of the block needs its CALLRESULT
+within CSMS_ACTION_TIMEOUT (the block's common rule), not the suite's CSMS_RESPONSE_TIMEOUT."""
 from __future__ import annotations
 
 from simulator.checks import OneOf, check
@@ -15,7 +16,8 @@ async def test_TC_P_02_data_transfer_unknown_vendor(cp: Station, settings) -> No
     """Data Transfer to the CSMS - Rejected / Unknown VendorId / Unknown MessageId"""
     await booted(cp)
     response = await cp.send("DataTransfer", {"vendorId": settings.CONFIGURED_VENDOR_ID,
-                                              "messageId": settings.CONFIGURED_MESSAGE_ID}, step=2)
+                                              "messageId": settings.CONFIGURED_MESSAGE_ID}, step=2,
+                             timeout=settings.CSMS_ACTION_TIMEOUT)
     check(2, "status", response["status"], OneOf("UnknownVendorId", "UnknownMessageId", "Rejected"))
 
 
@@ -25,7 +27,9 @@ async def test_TC_P_03_custom_data(cp: Station, settings) -> None:  # type: igno
     e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
     data = custom_data(settings)
     await cp.send("StatusNotification", {"timestamp": now_iso(), "connectorStatus": "Occupied",
-                                         "evseId": e, "connectorId": c, "customData": data}, step=2)
+                                         "evseId": e, "connectorId": c, "customData": data}, step=2,
+                  timeout=settings.CSMS_ACTION_TIMEOUT)
     cp.model.evses[e].ev_connected = True
-    await cp.transaction_event("Started", "CablePluggedIn", 4, charging_state="EVConnected",
-                               transaction_info={"customData": data}, customData=data)
+    payload = cp.transaction_event_payload("Started", "CablePluggedIn", charging_state="EVConnected",
+                                           transaction_info={"customData": data}, customData=data)
+    await cp.send("TransactionEvent", payload, step=4, timeout=settings.CSMS_ACTION_TIMEOUT)
