@@ -104,6 +104,13 @@ class Harness:
         if self.embedded is not None:
             self.embedded.stop()
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call":
+            item.ocpp_call_passed = report.passed  # type: ignore[attr-defined]
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         s = self.settings
         limit = 8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION + 30
@@ -169,9 +176,13 @@ StationFactory = Callable[..., Awaitable[Station]]
 
 
 @pytest.fixture
-async def make_station(settings: Settings, endpoint: Endpoint, trace: Trace,
+async def make_station(request: pytest.FixtureRequest, settings: Settings, endpoint: Endpoint, trace: Trace,
                        operator: Operator) -> AsyncIterator[StationFactory]:
-    """``await make_station(profile=1, station_id=None, connect=True)``: a new simulated station."""
+    """``await make_station(profile=1, station_id=None, connect=True)``: a new simulated station.
+
+    After a case that passed, each station's follow-up messages must have been answered and no
+    protocol problem may have come after the last wait (``Station.finish``); a problem found then
+    is reported as an error of the case at its "Post" step."""
     made: list[Station] = []
 
     async def make(profile: int = 1, station_id: str | None = None, password: str | None = None,
@@ -185,8 +196,13 @@ async def make_station(settings: Settings, endpoint: Endpoint, trace: Trace,
         return station
 
     yield make
-    for station in made:
-        await station.close()
+    try:
+        if getattr(request.node, "ocpp_call_passed", False):
+            for station in made:
+                await station.finish()
+    finally:
+        for station in made:
+            await station.close()
 
 
 @pytest.fixture

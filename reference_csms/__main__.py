@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP]]",
                         help="register an id token (repeatable)")
     parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
+    parser.add_argument("--option", action="append", default=[],
+                        help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect")
     parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
     args = parser.parse_args(argv)
     from . import handlers  # noqa: F401
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = spec.split(":")
         config.tokens.append(TokenReg(parts[0], parts[1], *(parts[2:4])))
     config.faults += args.fault
+    config.options += args.option
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     async def run() -> None:

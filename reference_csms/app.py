@@ -25,10 +25,14 @@ from .store import Store
 from .tls import server_context
 
 log = logging.getLogger("reference_csms")
+OPTIONS = ("base_report_at_boot", "query_on_reconnect")
 
 
 class CentralSystem:
     def __init__(self, config: CsmsConfig) -> None:
+        wrong = [o for o in config.options if o not in OPTIONS]
+        if wrong:
+            raise ValueError(f"unknown reference CSMS option(s): {', '.join(wrong)}; known: {', '.join(OPTIONS)}")
         unknown = [f for f in config.faults if f not in FAULTS]
         if unknown:
             raise ValueError(f"unknown reference CSMS fault(s): {', '.join(unknown)}; "
@@ -41,6 +45,9 @@ class CentralSystem:
         self.ws_port: int | None = None
         self.wss_port: int | None = None
         self.api_port: int | None = None
+
+    def option(self, name: str) -> bool:
+        return name in self.config.options
 
     def fault(self, name: str) -> bool:
         if name not in FAULTS:
@@ -176,6 +183,9 @@ class CentralSystem:
         self.sessions[station_id] = session
         if old is not None:
             asyncio.ensure_future(old.close())
+        if self.option("query_on_reconnect") and session.accepted:
+            for tx in self.store.ongoing_transactions(station_id):
+                session.later(session.request("GetTransactionStatus", {"transactionId": tx["id"]}))
         try:
             await session.serve()
         finally:

@@ -45,6 +45,10 @@ class CsmsConfig:
     tokens: list[TokenReg] = field(default_factory=list)
     tariff_price_per_kwh: float = 0.25
     faults: list[str] = field(default_factory=list)
+    # optional OCPP behaviours some CSMSs have (the suite must cope with them):
+    # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),
+    # query_on_reconnect (GetTransactionStatus for each ongoing transaction when a station reconnects)
+    options: list[str] = field(default_factory=list)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "CsmsConfig":

@@ -6,7 +6,7 @@ import inspect
 import json
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, Awaitable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed
@@ -39,6 +39,7 @@ class CsmsSession(ChargePoint):
         self.store = csms.store
         self.profile = profile
         self._pending: dict[str, asyncio.Future] = {}
+        self._hooks: dict[str, Callable[[dict[str, Any]], Any]] = {}
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
         self.asked_for: set[str] = set()  # actions the station may send before it is accepted
@@ -66,6 +67,14 @@ class CsmsSession(ChargePoint):
             return
         if frame[0] in (CALLRESULT, CALLERROR):
             future = self._pending.get(frame[1])
+            hook = self._hooks.pop(frame[1], None)
+            if hook is not None and frame[0] == CALLRESULT:
+                try:
+                    result = hook(frame[2])
+                    if inspect.isawaitable(result):
+                        self.later(result)
+                except Exception:
+                    log.exception("%s: answer hook failed", self.id)
             if future and not future.done():
                 future.set_result(frame)
             return
@@ -102,8 +111,13 @@ class CsmsSession(ChargePoint):
         self.store.log(self.id, "out", action + "Response", response)
         await self._send(dumps([CALLRESULT, unique_id, response]))
 
-    async def request(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Send a CSMS→CS request and return the answer; RequestFailed when there is none."""
+    async def request(self, action: str, payload: dict[str, Any],
+                      on_answer: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+        """Send a CSMS→CS request and return the answer; RequestFailed when there is none.
+
+        ``on_answer`` (synchronous) runs the moment the CALLRESULT is read, before any later
+        frame or connection is handled: a station that answers and at once reconnects (e.g. with
+        its new password) finds the CSMS's state already updated."""
         problem = schema_problem(action, CALL, payload)
         if problem:
             raise RequestFailed(f"{action}Request would break the schema: {problem}")
@@ -114,6 +128,8 @@ class CsmsSession(ChargePoint):
             unique_id = str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()
             self._pending[unique_id] = future
+            if on_answer is not None:
+                self._hooks[unique_id] = on_answer
             self.store.log(self.id, "out", action, payload)
             try:
                 await self._send(dumps([CALL, unique_id, action, payload]))
@@ -122,6 +138,7 @@ class CsmsSession(ChargePoint):
                 raise RequestFailed(f"no answer to {action}Request ({e.__class__.__name__})") from None
             finally:
                 self._pending.pop(unique_id, None)
+                self._hooks.pop(unique_id, None)
         if frame[0] == CALLERROR:
             raise RequestFailed(f"{action}Request answered with CALLERROR {frame[2]}")
         self.store.log(self.id, "in", action + "Response", frame[2])

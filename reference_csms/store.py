@@ -152,6 +152,11 @@ class Store:
         return self._one("SELECT * FROM transactions WHERE station = ? AND evse = ? AND ended_at IS NULL "
                          "ORDER BY started_at DESC", (station, evse))
 
+    def ongoing_transactions(self, station: str) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute("SELECT * FROM transactions WHERE station = ? AND ended_at IS NULL",
+                                   (station,)).fetchall()
+
     # ------------------------------------------------------------ device model learned from reports
     def set_variable(self, station: str, component: str, variable: str, value: str | None) -> None:
         self._x("INSERT OR REPLACE INTO variables VALUES (?, ?, ?, ?)", (station, component, variable, value))

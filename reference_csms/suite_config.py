@@ -46,6 +46,6 @@ def config_from_settings(s: Any) -> CsmsConfig:
         server_rsa_cert=str(certs / "csms_rsa.pem"), server_rsa_key=str(certs / "csms_rsa.key"),
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),
-        stations=list(stations.values()), tokens=tokens, faults=s.faults,
+        stations=list(stations.values()), tokens=tokens, faults=s.faults, options=s.csms_options,
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
         request_timeout=s.CSMS_RESPONSE_TIMEOUT)

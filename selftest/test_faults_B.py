@@ -80,7 +80,7 @@ FAULTS: dict[str, dict[str, str]] = {
     "wrong_network_profile": {
         "TC_B_42": r"TC_B_42 step 1: connectionData\.messageTimeout expected 30, got 31"},
     "close_after_network_profile_failed": {
-        "TC_B_44": r"TC_B_44 Post: the connection was closed \(close code \d+.*\), expected still connected"},
+        "TC_B_44": r"TC_B_44 Post: the CSMS closed the connection \(close code \d+.*\) \(expected still connected\)"},
     # WebSocket subprotocol (Part 4)
     "accept_any_subprotocol": {
         "TC_B_58": r"TC_B_58 step 2: the CSMS upgraded \(HTTP 101, Sec-WebSocket-Protocol absent\) although "

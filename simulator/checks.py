@@ -16,6 +16,7 @@ import pytest
 
 _case: ContextVar[str] = ContextVar("case", default="")
 _state: ContextVar[str] = ContextVar("state", default="")
+_round: ContextVar[str] = ContextVar("round", default="")
 
 
 #: A conformance check failed: pytest shows only the one-line message ("Failed: ..."), no traceback.
@@ -40,8 +41,18 @@ def in_state(name: str) -> Iterator[None]:
         _state.reset(token)
 
 
+@contextlib.contextmanager
+def in_round(name: str) -> Iterator[None]:
+    """A case that repeats its steps (e.g. for T1, then T2) names the round: ``TC_E_53 [T2] …``."""
+    token = _round.set(f"[{name}]")
+    try:
+        yield
+    finally:
+        _round.reset(token)
+
+
 def where(step: int | str | None) -> str:
-    parts = [p for p in (_case.get(), _state.get()) if p]
+    parts = [p for p in (_case.get(), _round.get(), _state.get()) if p]
     if step is not None and step != "":
         parts.append(f"step {step}" if not isinstance(step, str) or step[:1].isdigit() else step)
     return " ".join(parts) or "harness"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .station import Station
 
 REPORT_PART_SIZE = 5
+FOLLOW_UP = "follow-up"  # the step label of messages a default answer implies (none of the case's steps)
 
 
 def _status(value: str) -> Callable[["Station", dict], dict]:
@@ -170,32 +171,34 @@ async def send_report(station: "Station", request_id: int, report: list[dict],
 def after_base_report(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
     if reply.get("status") != "Accepted":
         return None
-    return send_report(station, payload["requestId"], station.device.base_report(payload["reportBase"]))
+    return send_report(station, payload["requestId"], station.device.base_report(payload["reportBase"]),
+                       FOLLOW_UP)
 
 
 def after_report(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
     if reply.get("status") != "Accepted":
         return None
     data = station.device.custom_report(payload.get("componentCriteria"), payload.get("componentVariable"))
-    return send_report(station, payload["requestId"], data)
+    return send_report(station, payload["requestId"], data, FOLLOW_UP)
 
 
 async def send_triggered(station: "Station", message: str, evse: dict | None) -> None:
     from .station import now_iso
     if message == "BootNotification":
         from .states import boot_notification
-        await boot_notification(station, reason="Triggered")
+        await boot_notification(station, reason="Triggered", step=FOLLOW_UP)
     elif message == "Heartbeat":
-        await station.send("Heartbeat", {})
+        await station.send("Heartbeat", {}, FOLLOW_UP)
     elif message == "StatusNotification":
         for e, c in station.model.connectors():
             if evse is None or evse.get("id") == e:
                 await station.send("StatusNotification", {
                     "timestamp": now_iso(), "connectorStatus": station.model.evses[e].connectors[c],
-                    "evseId": e, "connectorId": c})
+                    "evseId": e, "connectorId": c}, FOLLOW_UP)
     elif message == "MeterValues":
         e = (evse or {}).get("id") or station.settings.CONFIGURED_EVSE_ID
-        await station.send("MeterValues", {"evseId": e, "meterValue": [station.meter_value(e, "Trigger")]})
+        await station.send("MeterValues", {"evseId": e, "meterValue": [station.meter_value(e, "Trigger")]},
+                           FOLLOW_UP)
 
 
 def after_trigger(station: "Station", payload: dict, reply: dict) -> Awaitable | None:

@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
-    CSMS_SILENCE_WAIT: Seconds = _s(1.0, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
+    CSMS_SILENCE_WAIT: Seconds = _s(0.5, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
+    REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect", "CSMS")
 
     # --- Stations
     BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
@@ -157,7 +158,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a comma-separated list of 1, 2 and 3")
         return value
 
-    @field_validator("REFERENCE_CSMS_FAULTS")
+    @field_validator("REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS")
     @classmethod
     def _faults(cls, value: str) -> str:
         return ",".join(f.strip() for f in value.split(",") if f.strip())
@@ -182,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def faults(self) -> list[str]:
         return [f for f in self.REFERENCE_CSMS_FAULTS.split(",") if f]
+
+    @property
+    def csms_options(self) -> list[str]:
+        return [f for f in self.REFERENCE_CSMS_OPTIONS.split(",") if f]
 
     def path(self, value: str) -> Path:
         """A file setting as an absolute path (relative ones are relative to the project)."""

@@ -88,7 +88,7 @@ async def authorized(station: Station, id_token: dict | None = None) -> None:
         kind = "Updated" if tx else "Started"
         connected = station.model.evses[e].ev_connected
         response = await station.transaction_event(
-            kind, "Authorized", 4, id_token=token, charging_state="EVConnected" if connected and kind == "Started" else None)
+            kind, "Authorized", 4, id_token=token, charging_state="EVConnected" if connected else None)
         check_fields(4, response, {"idTokenInfo.status": "Accepted"})
 
 

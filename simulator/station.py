@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,10 +18,10 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Union
 
 from ocpp.v201 import ChargePoint
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from .cert_store import CertificateStore
-from .checks import fail
+from .checks import CaseFailure, fail
 from .device_model import DeviceModel
 from .model import StationModel, Transaction
 from .protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
@@ -49,8 +50,10 @@ class Expectation:
     action: str
     reply: Reply = None
     match: Callable[[dict], bool] | None = None
+    describe: str = ""  # what ``match`` asks for, e.g. "with transactionId 'T'"
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     received_at: float | None = None
+    since: int = 0  # requests of the station before this one was registered
 
     @property
     def arrived(self) -> bool:
@@ -59,11 +62,23 @@ class Expectation:
     async def wait(self, step: int | str | None, trigger: Any = None,
                    timeout: float | None = None) -> dict:
         """The request's payload; ``trigger`` (an operator action) is sent first unless the
-        request already arrived. Fails the step when nothing comes within the timeout."""
+        request already arrived. Fails the step when nothing comes within the timeout, naming
+        the requests of that kind that came but did not match."""
         if trigger is not None and not self.arrived:
             await self.station.operator.request(trigger, step)
         limit = self.station.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
-        return await self.station.wait_for(self.future, limit, f"{self.action}Request", step)
+        what = f"{self.action}Request{' ' + self.describe if self.describe else ''}"
+        if self.match is None or self.arrived:
+            return await self.station.wait_for(self.future, limit, what, step)
+        try:
+            return await self.station.wait_for(self.future, limit, what, step)
+        except CaseFailure as failure:
+            others = [p for a, p in self.station.unexpected[self.since:] if a == self.action]
+            if not others or self.station.problem:
+                raise
+            raise CaseFailure(f"{failure}; the CSMS sent instead: "
+                              + "; ".join(f"{self.action}Request {json.dumps(p)}" for p in others[:3]),
+                              pytrace=False) from None
 
 
 class Station(ChargePoint):
@@ -110,8 +125,9 @@ class Station(ChargePoint):
     def connected(self) -> bool:
         return self._connection is not None and not self._closed.is_set()
 
-    async def connect(self, creds: Credentials | None = None) -> None:
-        """Connect-SP<profile>; a refusal fails the case with the HTTP status or TLS cause."""
+    async def connect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:
+        """Connect-SP<profile>; a refusal fails the case (at ``step`` when given) with the HTTP
+        status or TLS cause."""
         if creds is not None:
             self.creds = creds
             if creds.password:
@@ -122,7 +138,8 @@ class Station(ChargePoint):
         except ConnectError as e:
             error = str(e)
         if error is not None:
-            fail(f"Connect-SP{self.creds.profile}", error)
+            label = f"Connect-SP{self.creds.profile}"
+            fail(f"step {step} ({label})" if step is not None else label, error)
         self.attach(ws)
 
     def attach(self, ws: Any) -> None:
@@ -140,6 +157,10 @@ class Station(ChargePoint):
             return
         ws, self._connection = self._connection, None
         self.trace.note(self.id, "station closes the connection")
+        for task in self._background:  # a rebooting or offline station drops its follow-up messages
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
         try:
             await asyncio.wait_for(ws.close(), 3)
         except Exception:
@@ -149,9 +170,9 @@ class Station(ChargePoint):
             await asyncio.gather(self._reader, return_exceptions=True)
         self._closed.set()
 
-    async def reconnect(self, creds: Credentials | None = None) -> None:
+    async def reconnect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:
         await self.disconnect()
-        await self.connect(creds)
+        await self.connect(creds, step)
 
     async def close(self) -> None:
         """End of the case: stop background work and close."""
@@ -207,6 +228,26 @@ class Station(ChargePoint):
     def close_reason(self) -> str:
         """Why the connection ended (close code and reason), empty while open."""
         return self._close_reason
+
+    async def still_connected(self, step: int | str = "Post") -> None:
+        """"Post: still connected": listen CSMS_SILENCE_WAIT, then the connection must be open
+        and free of protocol problems."""
+        await self.stay_connected(self.settings.CSMS_SILENCE_WAIT, step, during="(expected still connected)")
+        if not self.connected:
+            fail(step, f"the connection was closed ({self._close_reason or 'by the station'}), "
+                       f"expected still connected")
+
+    async def finish(self, step: int | str = "Post") -> None:
+        """End of a case: follow-up messages (NotifyReport parts, triggered messages) must have
+        got their CALLRESULTs, and no protocol problem may have arrived after the last wait."""
+        await self.settle(step)
+        if self._problem:
+            fail(step, self._problem)
+
+    def forget(self, expectation: "Expectation") -> None:
+        """Stop waiting for a request that has not come (a later one is expected afresh)."""
+        if expectation in self.expectations:
+            self.expectations.remove(expectation)
 
     async def stay_connected(self, seconds: float, step: int | str | None,
                              until: "Expectation | None" = None, during: str = "") -> bool:
@@ -271,21 +312,32 @@ class Station(ChargePoint):
         return frame[2]
 
     async def _send(self, message: str) -> None:
+        ws = self._connection
+        if ws is None:  # the station went offline while answering: nothing reaches the CSMS
+            self.trace.note(self.id, f"not sent, the station is offline: {message[:120]}")
+            raise ConnectionClosedOK(None, None)
         self.trace.record(self.id, "CS->CSMS", message)
-        await self._connection.send(message)
+        await ws.send(message)
+
+    @property
+    def problem(self) -> str | None:
+        """A protocol violation of the CSMS seen on this station (it fails the next wait)."""
+        return self._problem
 
     # ------------------------------------------------------------------ CSMS → CS
-    def expecting(self, action: str, reply: Reply = None,
-                  match: Callable[[dict], bool] | None = None) -> Expectation:
-        """Register a wait for a CSMS request now, before anything can make the CSMS send it."""
-        exp = Expectation(self, action, reply, match)
+    def expecting(self, action: str, reply: Reply = None, match: Callable[[dict], bool] | None = None,
+                  describe: str = "") -> Expectation:
+        """Register a wait for a CSMS request now, before anything can make the CSMS send it.
+        With ``match``, other requests of that kind get default answers and do not count."""
+        exp = Expectation(self, action, reply, match, describe, since=len(self.unexpected))
         self.expectations.append(exp)
         return exp
 
     async def expect(self, action: str, step: int | str | None, *, trigger: Any = None,
-                     reply: Reply = None, timeout: float | None = None) -> dict:
+                     reply: Reply = None, timeout: float | None = None,
+                     match: Callable[[dict], bool] | None = None, describe: str = "") -> dict:
         """Wait for ``action`` (after asking the operator for ``trigger``) and answer ``reply``."""
-        return await self.expecting(action, reply).wait(step, trigger, timeout)
+        return await self.expecting(action, reply, match, describe).wait(step, trigger, timeout)
 
     async def expect_no(self, action: str, step: int | str | None, seconds: float | None = None) -> None:
         """Check that the CSMS does not send ``action`` for a short while."""
@@ -315,7 +367,10 @@ class Station(ChargePoint):
         problem = schema_problem(action, CALL, payload)
         if problem:
             code = "NotImplemented" if "not an OCPP 2.0.1 message" in problem else "FormationViolation"
-            await self._send(dumps([CALLERROR, unique_id, code, problem[:250], {}]))
+            try:
+                await self._send(dumps([CALLERROR, unique_id, code, problem[:250], {}]))
+            except ConnectionClosed:
+                pass
             self._set_problem(f"the CSMS sent a {action}Request that breaks the OCPP 2.0.1 schema: {problem}")
             return
         exp = next((e for e in self.expectations
@@ -467,5 +522,5 @@ class Station(ChargePoint):
         return await self.send("TransactionEvent", payload, step)
 
     def id_token(self, token: str | None = None, token_type: str | None = None) -> dict:
-        return {"idToken": token or self.settings.VALID_ID_TOKEN,
-                "type": token_type or self.settings.VALID_ID_TOKEN_TYPE}
+        return {"idToken": token if token is not None else self.settings.VALID_ID_TOKEN,
+                "type": token_type if token_type is not None else self.settings.VALID_ID_TOKEN_TYPE}

@@ -18,10 +18,6 @@ REQUEST_ID = Rule("an integer >= 0", lambda v: isinstance(v, int) and not isinst
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue
-def still_connected(station: Station) -> None:
-    """Post: still connected."""
-    check_that("Post", station.connected,
-               f"the connection was closed ({station.close_reason or 'by the station'}), expected still connected")
 
 
 async def pending_wait(station: Station, interval: int, step: int, until: Expectation) -> bool:
@@ -36,7 +32,7 @@ async def reboot(station: Station, reason: str, step: int,
                  statuses: dict[tuple[int, int], str] | None = None) -> None:
     """After a reset: close, reconnect (Connect-SP1), boot with ``reason`` (answer at ``step``,
     Accepted), then report every connector (answers at ``step`` + 2)."""
-    await station.reconnect()
+    await station.reconnect(step=step - 2)
     response = await boot_notification(station, reason, step)
     check(step, "status", response["status"], "Accepted")
     await report_connectors(station, step + 2, statuses)
@@ -77,7 +73,7 @@ def expect_security_error(step: int, request: str, answer: dict | CallError) -> 
 def network_profile(settings: Settings) -> dict[str, Any]:
     """The connection data of the CONFIGURED_* network profile settings."""
     return {"ocppVersion": "OCPP20", "ocppTransport": "JSON",
-            "ocppCsmsUrl": settings.ocpp_csms_url or settings.CSMS_ADDRESS or "",
+            "ocppCsmsUrl": settings.ocpp_csms_url,
             "messageTimeout": settings.CONFIGURED_MESSAGE_TIMEOUT,
             "securityProfile": settings.CONFIGURED_SECURITY_PROFILE,
             "ocppInterface": settings.CONFIGURED_OCPP_INTERFACE}
@@ -89,7 +85,7 @@ async def test_TC_B_01_cold_boot_accepted(cp: Station) -> None:
     response = await booted(cp)
     with in_state(""):
         check(2, "interval", response["interval"], Rule("an integer > 0", lambda v: v > 0))
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_02_cold_boot_pending(cp: Station, operator: Any) -> None:
@@ -103,7 +99,7 @@ async def test_TC_B_02_cold_boot_pending(cp: Station, operator: Any) -> None:
     response = await boot_notification(cp, "Triggered" if triggered else "PowerUp", 5)
     check(5, "status", response["status"], "Accepted")
     await report_connectors(cp, 7)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_30_pending_security_error(cp: Station, operator: Any, settings: Settings) -> None:
@@ -129,7 +125,7 @@ async def test_TC_B_31_pending_trigger_message(cp: Station, operator: Any) -> No
     response = await boot_notification(cp, "Triggered", 6)
     check(6, "status", response["status"], "Accepted")
     await report_connectors(cp, 8)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 # ---------------------------------------------------------------- B05/B06 variables
@@ -165,6 +161,7 @@ async def test_TC_B_08_get_variables_limit(cp: Station) -> None:
              cv("AuthCtrlr", "AuthorizeRemoteStart")]
     limit = int(cp.device.value("DeviceDataCtrlr", "ItemsPerMessage", "GetVariables") or 0)  # 4, as Part 6
     await booted(cp)
+    await cp.quiet_for()  # GetVariablesRequests the CSMS sends before the action are not counted
     first, second = cp.expecting("GetVariables"), cp.expecting("GetVariables")
     requests: list[list[dict[str, Any]]] = []
     for step, part in ((1, first), (3, second)):
@@ -195,8 +192,6 @@ async def test_TC_B_09_set_variables_single(cp: Station) -> None:
                               "setVariableData[0].attributeValue": "123",
                               "setVariableData[0].attributeType": OneOf(ABSENT, "Actual")})
     count_entries(1, "setVariableData", request["setVariableData"], 1)
-    check("Post", "OCPPCommCtrlr.OfflineThreshold of the station", cp.device.value("OCPPCommCtrlr", "OfflineThreshold"),
-          "123")
 
 
 async def test_TC_B_10_set_variables_multiple(cp: Station) -> None:
@@ -280,7 +275,7 @@ async def test_TC_B_20_reset_station_idle_on_idle(cp: Station) -> None:
     await booted(cp)
     await reset_request(cp, "OnIdle", None, "Accepted")
     await reboot(cp, "RemoteReset", 4)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_21_reset_station_transaction_on_idle(cp: Station, settings: Settings) -> None:
@@ -290,7 +285,7 @@ async def test_TC_B_21_reset_station_transaction_on_idle(cp: Station, settings: 
     await reset_request(cp, "OnIdle", None, "Scheduled")
     await end_on_idle(cp, settings)
     await reboot(cp, "ScheduledReset", 8)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_22_reset_station_transaction_immediate(cp: Station, settings: Settings) -> None:
@@ -301,14 +296,14 @@ async def test_TC_B_22_reset_station_transaction_immediate(cp: Station, settings
     await end_immediately(cp)
     plugged = (settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID)
     await reboot(cp, "RemoteReset", 6, statuses={plugged: "Occupied"})
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_25_reset_evse_idle(cp: Station, settings: Settings) -> None:
     """Reset EVSE - Without ongoing transaction"""
     await booted(cp)
     await reset_request(cp, "OnIdle", settings.CONFIGURED_EVSE_ID, "Accepted")
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_26_reset_evse_transaction_on_idle(cp: Station, settings: Settings) -> None:
@@ -317,7 +312,7 @@ async def test_TC_B_26_reset_evse_transaction_on_idle(cp: Station, settings: Set
     await energy_transfer_started(cp)
     await reset_request(cp, "OnIdle", settings.CONFIGURED_EVSE_ID, "Scheduled")
     await end_on_idle(cp, settings)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_27_reset_evse_transaction_immediate(cp: Station, settings: Settings) -> None:
@@ -326,7 +321,7 @@ async def test_TC_B_27_reset_evse_transaction_immediate(cp: Station, settings: S
     await energy_transfer_started(cp)
     await reset_request(cp, "Immediate", settings.CONFIGURED_EVSE_ID, "Accepted")
     await end_immediately(cp)
-    still_connected(cp)
+    await cp.still_connected()
 
 
 # ---------------------------------------------------------------- B09 network profile
@@ -347,14 +342,14 @@ async def test_TC_B_42_network_profile_accepted(cp: Station, settings: Settings)
                               **{f"connectionData.{k}": data[k] for k in
                                  ("messageTimeout", "ocppCsmsUrl", "ocppInterface", "ocppTransport",
                                   "ocppVersion", "securityProfile")}})
-    still_connected(cp)
+    await cp.still_connected()
 
 
 async def test_TC_B_44_network_profile_failed(cp: Station, settings: Settings) -> None:
     """Set new NetworkConnectionProfile - Failed"""
     await set_network_profile(cp, settings, "Failed")
     await cp.quiet_for()  # the CSMS copes with Failed without dropping the station
-    still_connected(cp)
+    await cp.still_connected()
 
 
 # ---------------------------------------------------------------- Part 4 subprotocol
@@ -381,5 +376,4 @@ async def test_TC_B_58_websocket_subprotocol(make_station: Callable[..., Awaitab
     if not upgrade.opened:
         fail(4, f"HTTP status expected 101, got {upgrade.error}")
     station.attach(upgrade.connection)  # the harness closes it at the end of the case
-    check(4, "HTTP status", upgrade.status, 101)
     check(4, "Sec-WebSocket-Protocol", upgrade.subprotocol, "ocpp2.0.1")

@@ -1,6 +1,7 @@
 """Helpers shared by the behaviour modules."""
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -17,12 +18,12 @@ def send_request(csms: "CentralSystem", station_id: str, action: str, payload: d
     """Send a CSMS→CS request in the background; the action API answers at once."""
     session = csms.session(station_id)
 
+    sync = on_answer is not None and not inspect.iscoroutinefunction(on_answer)
+
     async def run() -> None:
-        answer = await session.request(action, payload)
-        if on_answer is not None:
-            result = on_answer(answer)
-            if hasattr(result, "__await__"):
-                await result
+        answer = await session.request(action, payload, on_answer if sync else None)
+        if on_answer is not None and not sync:
+            await on_answer(answer)
     session.later(run())
     return {"status": "sent", "request": action}
 

@@ -74,6 +74,9 @@ def boot_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[s
                                        vendor=payload["chargingStation"]["vendorName"])
         if session.profile > (session.store.station(session.id)["security_profile"] or 1):
             session.csms.raise_profile(session.id, session.profile)
+        if csms.option("base_report_at_boot"):
+            session.later(session.request("GetBaseReport", {"requestId": next(_request_ids),
+                                                            "reportBase": "FullInventory"}))
     else:
         interval = csms.config.pending_interval
         if status == "Pending" and csms.fault(CLOSE_PENDING):

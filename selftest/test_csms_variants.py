@@ -1,0 +1,29 @@
+"""Real CSMSs do more than a case asks (a base report after every boot, a transaction-status
+query after every reconnect): the suite still gives the right verdicts, and faults are still caught."""
+from __future__ import annotations
+
+import re
+
+from selftest.support import assert_block_passes, run_cases
+
+BOTH = {"REFERENCE_CSMS_OPTIONS": "base_report_at_boot,query_on_reconnect"}
+
+
+def test_suite_passes_a_busier_csms() -> None:
+    assert_block_passes("TC_A or TC_B or TC_E or TC_P", 67, env=BOTH)
+
+
+def test_reconnect_query_is_not_the_reaction_to_a_seq_gap() -> None:
+    """TC_E_31 step 5 must be the CSMS's reaction to the Ended event, not its query at reconnect."""
+    run = run_cases("TC_E_31", faults=["ignore_seq_gaps"], env={"REFERENCE_CSMS_OPTIONS": "query_on_reconnect"})
+    assert run.verdicts() == {"TC_E_31": "failed"}, run.output[-2000:]
+    assert re.search(r"TC_E_31 step 5: no GetTransactionStatusRequest with transactionId '[0-9a-f-]{36}' "
+                     r"from the CSMS within 3 s", run.reasons()["TC_E_31"]), run.reasons()
+
+
+def test_failed_follow_up_messages_reach_the_verdict() -> None:
+    """A NotifyReport part the CSMS refuses after its own boot-time GetBaseReport fails the case."""
+    run = run_cases("TC_B_01", faults=["notify_report_single_part"], env={"REFERENCE_CSMS_OPTIONS": "base_report_at_boot"})
+    assert run.verdicts() == {"TC_B_01": "error"}, run.output[-2000:]
+    assert re.search(r"TC_B_01 follow-up: CSMS answered NotifyReportRequest with CALLERROR", run.reasons()["TC_B_01"]), \
+        run.reasons()
