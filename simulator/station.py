@@ -162,7 +162,7 @@ class Station(ChargePoint):
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background.clear()
         try:
-            await asyncio.wait_for(ws.close(), 3)
+            await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)
         except Exception:
             pass
         if self._reader:

@@ -112,7 +112,7 @@ async def tls_handshake(url: str, ctx: ssl.SSLContext, timeout: float) -> tuple[
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=host, ssl_handshake_timeout=timeout),
-            timeout + 1)
+            timeout)
     except ssl.SSLError as e:
         return None, f"TLS error {e.reason or e}"
     except ConnectionRefusedError:
@@ -126,7 +126,7 @@ async def tls_handshake(url: str, ctx: ssl.SSLContext, timeout: float) -> tuple[
     info = _info(writer.get_extra_info("ssl_object"))
     writer.close()
     try:
-        await asyncio.wait_for(writer.wait_closed(), 2)
+        await asyncio.wait_for(writer.wait_closed(), timeout)
     except (Exception, asyncio.TimeoutError):
         pass
     return info, ""

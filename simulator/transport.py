@@ -129,8 +129,8 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
         kwargs["server_hostname"] = urlsplit(url).hostname
     try:
         ws = await connect(url, subprotocols=subprotocols or [SUBPROTOCOL], additional_headers=headers,
-                           open_timeout=endpoint.open_timeout, ping_interval=None, close_timeout=2,
-                           max_size=2**22, **kwargs)
+                           open_timeout=endpoint.open_timeout, close_timeout=endpoint.open_timeout,
+                           ping_interval=None, max_size=2**22, **kwargs)
     except InvalidStatus as e:
         return Upgrade(None, e.response.status_code, error=f"HTTP {e.response.status_code}")
     except InvalidMessage as e:  # no parsable HTTP response at all: the CSMS hung up or reset
