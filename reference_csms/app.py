@@ -133,7 +133,10 @@ class CentralSystem:
             return False
         if self.fault("accept_wrong_password"):
             return True
-        return user == station_id and row["password"] is not None and hmac.compare_digest(password, row["password"])
+        if user != station_id:
+            return False
+        pending = json.loads(row["data"]).get("pending_password")  # a change whose answer is not read yet
+        return any(known is not None and hmac.compare_digest(password, known) for known in (row["password"], pending))
 
     def _check_sp1(self, connection: ServerConnection, request: Request) -> Response | None:
         result = self._common(connection, request)

@@ -50,11 +50,11 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
     return Run(done.returncode, done.stdout + done.stderr, summary)
 
 
-def assert_fault_fails(fault: str, expected: dict[str, str]) -> None:
+def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str] | None = None) -> None:
     """Start the reference CSMS with ``fault``: every case of ``expected`` must fail, its one-line
     reason matching the regex given for it (naming step and field)."""
     import re
-    run = run_cases(" or ".join(sorted({c.split("[")[0] for c in expected})), faults=[fault])
+    run = run_cases(" or ".join(sorted({c.split("[")[0] for c in expected})), faults=[fault], env=env)
     verdicts, reasons = run.verdicts(), run.reasons()
     for case, pattern in expected.items():
         assert verdicts.get(case) == "failed", (f"{case} with fault {fault}: {verdicts.get(case)}\n"

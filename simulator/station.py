@@ -152,12 +152,16 @@ class Station(ChargePoint):
         self._reader = asyncio.create_task(self._read(ws), name=f"reader-{self.id}")
 
     async def disconnect(self) -> None:
-        """Close the WebSocket normally (the station goes offline or reboots)."""
+        """Close the WebSocket normally (the station goes offline or reboots): it stops reading,
+        drops its unfinished follow-up messages, then closes."""
         if self._connection is None:
             return
         ws, self._connection = self._connection, None
         self.trace.note(self.id, "station closes the connection")
-        for task in self._background:  # a rebooting or offline station drops its follow-up messages
+        if self._reader:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background.clear()
@@ -165,9 +169,6 @@ class Station(ChargePoint):
             await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)
         except Exception:
             pass
-        if self._reader:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
         self._closed.set()
 
     async def reconnect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:

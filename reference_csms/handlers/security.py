@@ -145,6 +145,9 @@ async def set_basic_auth_password(csms: "CentralSystem", station_id: str, params
         results = answer.get("setVariableResult") or [{}]
         if results[0].get("attributeStatus") == "Accepted" or csms.fault(STORE_REJECTED):
             csms.store.update_station(station_id, password=password)
+        csms.store.set_station_data(station_id, pending_password=None)
+    # until the answer is read, a station that already switched may log in with the new password
+    csms.store.set_station_data(station_id, pending_password=password)
     return send_request(csms, station_id, "SetVariables", {"setVariableData": [item]}, remember)
 
 
