@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from .station import now_iso
 from .trace import add_secret
 
 if TYPE_CHECKING:
@@ -157,7 +158,6 @@ async def send_report(station: "Station", request_id: int, report: list[dict],
                       step: int | str | None = None) -> int:
     """NotifyReport parts of at most five entries, seqNo 0.., tbc on all but the last; every part
     must get a CALLRESULT. Returns the number of parts."""
-    from .station import now_iso
     parts = [report[i:i + REPORT_PART_SIZE] for i in range(0, len(report), REPORT_PART_SIZE)] or [[]]
     for seq, part in enumerate(parts):
         payload: dict[str, Any] = {"requestId": request_id, "generatedAt": now_iso(), "seqNo": seq,
@@ -183,7 +183,6 @@ def after_report(station: "Station", payload: dict, reply: dict) -> Awaitable | 
 
 
 async def send_triggered(station: "Station", message: str, evse: dict | None) -> None:
-    from .station import now_iso
     if message == "BootNotification":
         from .states import boot_notification
         await boot_notification(station, reason="Triggered", step=FOLLOW_UP)

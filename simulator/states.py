@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
 
 from . import actions
 from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
-from .checks import OneOf, check, check_fields, fail, in_state
+from .checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
+from .replies import install_certificate
 from .station import CallError, Station, now_iso
 from .transport import Credentials
 
@@ -173,11 +177,9 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
                                                                **params))
         expected: dict[str, Any] = {"operationalStatus": "Inoperative"}
         if evse is None:
-            from .checks import ABSENT
             expected["evse"] = ABSENT
         else:
             expected["evse.id"] = evse
-            from .checks import ABSENT
             expected["evse.connectorId"] = connector if connector is not None else ABSENT
         check_fields(1, request, expected)
         for e, c in station.model.connectors():
@@ -188,8 +190,6 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
 
 async def certificate_installed(station: Station, certificate_type: str) -> dict:
     """CertificateInstalled: the CSMS installs a root of the type; the station keeps it."""
-    from .checks import Rule
-    from .replies import install_certificate
     with in_state("CertificateInstalled"):
         request = await station.expect("InstallCertificate", 1, reply=lambda p: install_certificate(station, p),
                                        trigger=actions.generic("InstallCertificate", station.id,
@@ -202,7 +202,6 @@ async def certificate_installed(station: Station, certificate_type: str) -> dict
 
 
 def _is_pem_certificate(pem: str) -> bool:
-    from cryptography import x509
     x509.load_pem_x509_certificate(pem.encode())
     return True
 
@@ -210,7 +209,6 @@ def _is_pem_certificate(pem: str) -> bool:
 async def get_installed_certificates(station: Station, certificate_types: list[str],
                                      hash_algorithm: str = "SHA256") -> dict:
     """GetInstalledCertificates: the CSMS asks for the station's certificates of the given types."""
-    from .checks import check_that
     with in_state("GetInstalledCertificates"):
         request = await station.expect(
             "GetInstalledCertificateIds", 1,
@@ -227,7 +225,6 @@ async def get_installed_certificates(station: Station, certificate_types: list[s
 
 async def iso15118_smart_charging(station: Station) -> dict:
     """ISO15118SmartCharging: charging needs → the CSMS's TxProfile → the EV's schedule."""
-    from datetime import datetime, timedelta, timezone
     e, _ = _ec(station)
     tx = station.model.transaction(e)
     phases = station.settings.CONFIGURED_NUMBER_PHASES
@@ -243,7 +240,6 @@ async def iso15118_smart_charging(station: Station) -> dict:
         request = await profile.wait(3)
         check_fields(3, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": "TxProfile",
                                   "chargingProfile.transactionId": tx.id})
-        from .station import now_iso
         schedule = await station.send("NotifyEVChargingSchedule", {
             "evseId": e, "timeBase": now_iso(),
             "chargingSchedule": request["chargingProfile"]["chargingSchedule"][0]}, 6)
