@@ -18,6 +18,8 @@ from .registry import FAULTS
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reference_csms", description=__doc__)
     parser.add_argument("--config", help="JSON file with the CsmsConfig fields (stations, tokens, TLS files, ...)")
+    parser.add_argument("--suite", action="store_true",
+                        help="register what the suite's settings (environment, .env) need, as the embedded CSMS does")
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None, help="ws port (security profile 1), default 9000")
     parser.add_argument("--wss-port", type=int, default=None, help="wss port (profiles 2 and 3), default 9443")
@@ -37,7 +39,19 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in sorted(FAULTS.items()):
             print(f"{name:36} {text}")
         return 0
-    config = CsmsConfig.from_file(args.config) if args.config else CsmsConfig(ws_port=9000, wss_port=9443, api_port=9080)
+    if args.suite:
+        from simulator.settings import SettingError, load_settings
+        from .suite_config import config_from_settings
+        try:
+            config = config_from_settings(load_settings())
+        except SettingError as e:
+            print(f"reference CSMS: {e}", file=sys.stderr)
+            return 2
+        config.ws_port, config.wss_port, config.api_port = 9000, 9443, 9080
+    elif args.config:
+        config = CsmsConfig.from_file(args.config)
+    else:
+        config = CsmsConfig(ws_port=9000, wss_port=9443, api_port=9080)
     for name, value in (("host", args.host), ("ws_port", args.port), ("wss_port", args.wss_port),
                         ("api_port", args.api_port), ("database", args.database)):
         if value is not None:

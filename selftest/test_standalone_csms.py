@@ -40,3 +40,21 @@ def test_unknown_fault_is_refused_in_one_line() -> None:
                            "--fault", "no_such_fault"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("reference CSMS: unknown reference CSMS fault(s): "
                                                            "no_such_fault"), done.stderr
+
+
+def test_whole_suite_against_the_standalone_csms_with_suite_registrations() -> None:
+    """``--suite`` registers what the settings need; every block passes against it over the network
+    as against any external CSMS, TLS cases included."""
+    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
+                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server.stdout.readline()
+        match = re.search(r"ws://127\.0\.0\.1:(\d+) wss://127\.0\.0\.1:(\d+) actions (http://\S+)", line)
+        assert match, line
+        run = run_cases("TC_A or TC_B or TC_E or TC_P", env={
+            "CSMS_ADDRESS": f"ws://127.0.0.1:{match.group(1)}", "CSMS_WSS_ADDRESS": f"wss://localhost:{match.group(2)}",
+            "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": match.group(3)})
+        assert run.returncode == 0 and len(run.verdicts()) == 67, run.output[-3000:]
+    finally:
+        server.terminate()
+        server.wait(10)
