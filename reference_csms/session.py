@@ -171,7 +171,3 @@ class CallErrorReply:
     def __init__(self, code: str, description: str = "") -> None:
         self.code = code
         self.description = description
-
-
-def pretty(payload: Any) -> str:
-    return json.dumps(payload, separators=(",", ":"))

@@ -69,7 +69,6 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
-MISSING: Any = ABSENT
 
 
 @dataclass(frozen=True)
