@@ -5,6 +5,8 @@ Runs of ``selftest/`` only (the project's own tests) get none of this.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -104,22 +106,34 @@ class Harness:
         if self.embedded is not None:
             self.embedded.stop()
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
-        outcome = yield
-        report = outcome.get_result()
-        if report.when == "call":
-            item.ocpp_call_passed = report.passed  # type: ignore[attr-defined]
-
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         s = self.settings
         limit = 8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION + 30
         for item in items:
-            if CASE_ID.search(item.name) and item.get_closest_marker("timeout") is None:
-                item.add_marker(pytest.mark.timeout(limit))
             match = CASE_ID.search(item.name)
-            if match:
-                item.add_marker(pytest.mark.block(match.group(1)))
+            if not match:
+                continue
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(limit))
+            item.add_marker(pytest.mark.block(match.group(1)))
+            if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+                item.obj = as_case(item, item.obj)
+
+
+def as_case(item: pytest.Function, body: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The case's call: connect the stations its fixtures made, run its steps, then check that
+    every station's follow-up messages were answered and no protocol problem came after the last
+    wait. All three belong to the verdict: what the CSMS does wrong there is ``failed``, never an
+    error of a fixture."""
+    @functools.wraps(body)
+    async def case(*args: Any, **kwargs: Any) -> None:
+        item.ocpp_in_call = True  # type: ignore[attr-defined]
+        for station in getattr(item, "ocpp_deferred", []):
+            await station.connect()
+        await body(*args, **kwargs)
+        for station in getattr(item, "ocpp_stations", []):
+            await station.finish()
+    return case
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -180,10 +194,12 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
                        operator: Operator) -> AsyncIterator[StationFactory]:
     """``await make_station(profile=1, station_id=None, connect=True)``: a new simulated station.
 
-    After a case that passed, each station's follow-up messages must have been answered and no
-    protocol problem may have come after the last wait (``Station.finish``); a problem found then
-    is reported as an error of the case at its "Post" step."""
+    A station made by a fixture connects when the case starts (so a CSMS that refuses or is
+    unreachable fails the case, see ``as_case``); one made by the case connects at once."""
     made: list[Station] = []
+    request.node.ocpp_stations = made
+    deferred: list[Station] = []
+    request.node.ocpp_deferred = deferred
 
     async def make(profile: int = 1, station_id: str | None = None, password: str | None = None,
                    connect: bool = True, creds: Credentials | None = None) -> Station:
@@ -191,18 +207,15 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
         station = Station(settings, creds or credentials(settings, profile, station_id, password),
                           endpoint, trace, operator)
         made.append(station)
-        if connect:
+        if connect and getattr(request.node, "ocpp_in_call", False):
             await station.connect()
+        elif connect:
+            deferred.append(station)
         return station
 
     yield make
-    try:
-        if getattr(request.node, "ocpp_call_passed", False):
-            for station in made:
-                await station.finish()
-    finally:
-        for station in made:
-            await station.close()
+    for station in made:
+        await station.close()
 
 
 @pytest.fixture

@@ -28,6 +28,11 @@ class Action:
     params: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     confirm: bool = False  # nothing on the wire shows it was done: a person confirms
+    #: the CSMS→CS request this action makes the CSMS send ("" when nothing on the wire shows it)
+    request: str = ""
+    #: what identifies that request among others of its kind a busy CSMS sends on its own:
+    #: declarative path -> expected value (values may be OneOf / Rule), as ``checks.check_fields``
+    identity: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.name, "stationId": self.station, "params": self.params}

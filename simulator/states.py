@@ -158,7 +158,7 @@ async def reserved(station: Station, evse: int | None = None, id_token: dict | N
                                        trigger=actions.generic(
                                            "ReserveNow", station.id, f"reserve EVSE {e} for {token['idToken']} "
                                            f"expiring in {seconds:g} s", evseId=e, idToken=token,
-                                           expirySeconds=seconds))
+                                           expirySeconds=seconds, identity={"idToken.idToken": token["idToken"]}))
         check_fields(1, request, {"evseId": e, "idToken.idToken": token["idToken"], "idToken.type": token["type"]})
         for c in station.model.evses[e].connectors:
             await station.report_status(e, c, "Reserved", 4)
@@ -174,6 +174,7 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
         request = await station.expect("ChangeAvailability", 1, reply={"status": "Accepted"},
                                        trigger=actions.generic("ChangeAvailability", station.id,
                                                                f"make {params.get('evse', 'the station')} Inoperative",
+                                                               identity={"operationalStatus": "Inoperative"},
                                                                **params))
         expected: dict[str, Any] = {"operationalStatus": "Inoperative"}
         if evse is None:
@@ -216,7 +217,7 @@ async def get_installed_certificates(station: Station, certificate_types: list[s
                 chain := station.certificates.ids(p.get("certificateType"), hash_algorithm)) else {"status": "NotFound"},
             trigger=actions.generic("GetInstalledCertificateIds", station.id,
                                     f"retrieve the installed certificates of types {certificate_types}",
-                                    certificateType=certificate_types))
+                                    certificateType=certificate_types, identity={}))
         asked = request.get("certificateType") or []
         check_that(1, all(t in asked for t in certificate_types),
                    f"certificateType expected to contain {certificate_types}, got {asked}")
@@ -229,7 +230,7 @@ async def iso15118_smart_charging(station: Station) -> dict:
     tx = station.model.transaction(e)
     phases = station.settings.CONFIGURED_NUMBER_PHASES
     with in_state("ISO15118SmartCharging"):
-        profile = station.expecting("SetChargingProfile", reply={"status": "Accepted"})
+        profile = station.expecting("SetChargingProfile", reply={"status": "Accepted"}, match={"evseId": e})
         departure = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
         needs = await station.send("NotifyEVChargingNeeds", {
             "evseId": e, "maxScheduleTuples": 10, "chargingNeeds": {
@@ -299,7 +300,8 @@ async def renew_charging_station_certificate(station: Station) -> RenewedCertifi
             findings["problem"] = renewed_chain_problem(payload, csr, station.id, ca_file)
             return {"status": "Rejected" if findings["problem"] else "Accepted"}
 
-        signed = station.expecting("CertificateSigned", reply=answer)
+        signed = station.expecting("CertificateSigned", reply=answer,
+                                   why="answers the station's SignCertificateRequest (step 4)")
         trigger = await station.expect("TriggerMessage", 1, reply={"status": "Accepted"},
                                        trigger=actions.renew_certificate(station.id, "ChargingStationCertificate"))
         check(1, "requestedMessage", trigger["requestedMessage"], "SignChargingStationCertificate")

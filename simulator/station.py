@@ -21,10 +21,11 @@ from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from .cert_store import CertificateStore
-from .checks import CaseFailure, fail
+from .checks import CaseFailure, _equal, _show, fail, get_path
 from .device_model import DeviceModel
 from .model import StationModel, Transaction
-from .protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
+from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
+                       schema_problem)
 from .trace import Trace, add_secret
 from .transport import ConnectError, Credentials, Endpoint, connect_station
 
@@ -43,41 +44,89 @@ class CallError:
     details: Any = None
 
 
+Match = Union[dict[str, Any], Callable[[dict], bool], None]
+
+
 @dataclass
 class Expectation:
-    """A CSMS→CS request the case waits for, registered before the CSMS is asked to act."""
+    """A CSMS→CS request the case waits for, registered before the CSMS is asked to act.
+
+    ``match`` names what identifies the step's request (declarative ``{path: value}``, values may
+    be OneOf/Rule, or a predicate with ``describe``); requests of the same kind that do not match
+    get the station's normal answer, are recorded and do not consume the step. ``armed`` False:
+    nothing counts until :meth:`arm` (a step that must come *after* something)."""
     station: "Station"
     action: str
     reply: Reply = None
-    match: Callable[[dict], bool] | None = None
+    match: Match = None
     describe: str = ""  # what ``match`` asks for, e.g. "with transactionId 'T'"
+    trigger: Any = None  # the operator action that makes the CSMS send it
+    armed: bool = True
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     received_at: float | None = None
-    since: int = 0  # requests of the station before this one was registered
+    since: int = 0  # requests of the station before this one was armed
+
+    def __post_init__(self) -> None:
+        if isinstance(self.match, dict) and not self.describe and self.match:
+            self.describe = "with " + ", ".join(f"{path} {_show(value)}" for path, value in self.match.items())
+        if self.armed:
+            self.since = len(self.station.unexpected)
 
     @property
     def arrived(self) -> bool:
         return self.future.done()
 
+    def arm(self) -> None:
+        """From now on a matching request counts ("after step N": call it right before step N's
+        message goes out, so nothing the CSMS sent before can satisfy the step)."""
+        self.armed = True
+        self.since = len(self.station.unexpected)
+
+    def matches(self, payload: dict) -> bool:
+        if self.match is None:
+            return True
+        if callable(self.match):
+            return bool(self.match(payload))
+        return all(_equal(get_path(payload, path), want) for path, want in self.match.items())
+
+    def mismatch(self, payload: dict) -> str:
+        """Why a request of the same kind was not the step's: the first field that differs."""
+        if isinstance(self.match, dict):
+            for path, want in self.match.items():
+                got = get_path(payload, path)
+                if not _equal(got, want):
+                    return f" ({path} expected {_show(want)}, got {_show(got)})"
+        return ""
+
     async def wait(self, step: int | str | None, trigger: Any = None,
                    timeout: float | None = None) -> dict:
-        """The request's payload; ``trigger`` (an operator action) is sent first unless the
-        request already arrived. Fails the step when nothing comes within the timeout, naming
-        the requests of that kind that came but did not match."""
-        if trigger is not None and not self.arrived:
-            await self.station.operator.request(trigger, step)
+        """The request's payload. ``trigger`` (an operator action; default: the one it was
+        registered with) is asked for first unless the request already arrived; the time the
+        operator takes counts inside the wait. Fails the step when nothing comes within the
+        timeout, naming the requests of that kind that came but did not match."""
+        trigger = trigger if trigger is not None else self.trigger
         limit = self.station.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        if not self.armed:
+            self.arm()
         what = f"{self.action}Request{' ' + self.describe if self.describe else ''}"
-        if self.match is None or self.arrived:
-            return await self.station.wait_for(self.future, limit, what, step)
+        if trigger is not None and not self.arrived:
+            try:
+                await asyncio.wait_for(self.station.operator.request(trigger, step), limit)
+            except asyncio.TimeoutError:
+                fail(step, f"operator action {trigger.name} did not finish within {limit:g} s "
+                           f"(waited {loop.time() - started:.1f} s for {what})")
+        remaining = max(0.0, limit - (loop.time() - started))
         try:
-            return await self.station.wait_for(self.future, limit, what, step)
+            return await self.station.wait_for(self.future, remaining, what, step, limit=limit, started=started)
         except CaseFailure as failure:
             others = [p for a, p in self.station.unexpected[self.since:] if a == self.action]
             if not others or self.station.problem:
                 raise
             raise CaseFailure(f"{failure}; the CSMS sent instead: "
-                              + "; ".join(f"{self.action}Request {json.dumps(p)}" for p in others[:3]),
+                              + "; ".join(f"{self.action}Request {json.dumps(p)}{self.mismatch(p)}"
+                                          for p in others[:3]),
                               pytrace=False) from None
 
 
@@ -161,10 +210,7 @@ class Station(ChargePoint):
         if self._reader:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        self._background.clear()
+        self._drop_background()
         try:
             await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)
         except Exception:
@@ -175,11 +221,23 @@ class Station(ChargePoint):
         await self.disconnect()
         await self.connect(creds, step)
 
+    def _drop_background(self) -> None:
+        """The station goes offline: unfinished follow-up messages are dropped, but a CSMS error
+        a finished one met (a CALLERROR, a broken answer) is kept and fails the case."""
+        for task in self._background:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                error = task.exception()
+                message = str(error) if isinstance(error, CaseFailure) else f"{error.__class__.__name__}: {error}"
+                if not self._problem:
+                    self._problem = "in a follow-up message: " + (
+                        message.split(": ", 1)[-1] if isinstance(error, CaseFailure) else message)
+            else:
+                task.cancel()
+        self._background.clear()
+
     async def close(self) -> None:
         """End of the case: stop background work and close."""
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        self._drop_background()
         await self.disconnect()
 
     async def _read(self, ws: Any) -> None:
@@ -202,10 +260,15 @@ class Station(ChargePoint):
 
     # ------------------------------------------------------------------ waiting
     async def wait_for(self, future: asyncio.Future, timeout: float, what: str,
-                       step: int | str | None) -> Any:
-        """Wait for ``future``; fail the step on timeout, closed connection or a protocol error."""
+                       step: int | str | None, *, limit: float | None = None,
+                       started: float | None = None) -> Any:
+        """Wait for ``future``; fail the step on timeout, closed connection or a protocol error.
+        ``limit``/``started``: the whole wait's setting and start, when part of it went elsewhere
+        (the operator), so the reason states the time really waited."""
         if self._problem:
             fail(step, self._problem)
+        loop = asyncio.get_running_loop()
+        started = loop.time() if started is None else started
         closed = asyncio.create_task(self._closed.wait())
         try:
             done, _ = await asyncio.wait({future, closed}, timeout=timeout,
@@ -219,7 +282,8 @@ class Station(ChargePoint):
         if closed in done:
             fail(step, f"the connection was closed ({self._close_reason or 'by the station'}) "
                        f"while waiting for {what}")
-        fail(step, f"no {what} from the CSMS within {timeout:g} s")
+        fail(step, f"no {what} from the CSMS within {timeout if limit is None else limit:g} s "
+                   f"(waited {loop.time() - started:.1f} s)")
 
     async def quiet_for(self, seconds: float | None = None) -> None:
         """The one kind of fixed wait: listen for ``seconds`` to see that nothing comes."""
@@ -302,6 +366,9 @@ class Station(ChargePoint):
             finally:
                 self._pending.pop(unique_id, None)
         if frame[0] == CALLERROR:
+            problem = error_code_problem(frame[2])
+            if problem:
+                fail(step, f"CSMS answered {action}Request with a {problem}")
             error = CallError(frame[2], frame[3], frame[4])
             if allow_error:
                 return error
@@ -326,23 +393,40 @@ class Station(ChargePoint):
         return self._problem
 
     # ------------------------------------------------------------------ CSMS → CS
-    def expecting(self, action: str, reply: Reply = None, match: Callable[[dict], bool] | None = None,
-                  describe: str = "") -> Expectation:
+    def expecting(self, action: str | Any, reply: Reply = None, match: Match = None,
+                  describe: str = "", *, why: str = "", trigger: Any = None,
+                  armed: bool = True) -> Expectation:
         """Register a wait for a CSMS request now, before anything can make the CSMS send it.
-        With ``match``, other requests of that kind get default answers and do not count."""
-        exp = Expectation(self, action, reply, match, describe, since=len(self.unexpected))
+
+        ``action`` is the request's name, or the operator action (see ``simulator.actions``) that
+        makes the CSMS send it: then the request and its ``match`` come from the action. A wait
+        that identifies nothing beyond the request's kind must say ``why`` no other request of
+        that kind can come (a busy CSMS sends GetVariables, SetVariables, GetBaseReport,
+        GetReport, TriggerMessage and GetTransactionStatus on its own at any moment)."""
+        if not isinstance(action, str):
+            trigger, action = action, action.request
+        if trigger is not None and match is None and trigger.request == action:
+            match = trigger.identity or None
+            if match is None:
+                why = why or f"operator action {trigger.name} identifies no more than the request's kind"
+        if match is None and not why:
+            raise AssertionError(f"harness bug: an expectation of {action}Request must match on content "
+                                 f"(match=...) or say why it needs not (why=...)")
+        exp = Expectation(self, action, reply, match, describe, trigger, armed)
         self.expectations.append(exp)
         return exp
 
-    async def expect(self, action: str, step: int | str | None, *, trigger: Any = None,
-                     reply: Reply = None, timeout: float | None = None,
-                     match: Callable[[dict], bool] | None = None, describe: str = "") -> dict:
+    async def expect(self, action: str | Any, step: int | str | None, *, trigger: Any = None,
+                     reply: Reply = None, timeout: float | None = None, match: Match = None,
+                     describe: str = "", why: str = "") -> dict:
         """Wait for ``action`` (after asking the operator for ``trigger``) and answer ``reply``."""
-        return await self.expecting(action, reply, match, describe).wait(step, trigger, timeout)
+        return await self.expecting(action, reply, match, describe, why=why,
+                                    trigger=trigger).wait(step, None, timeout)
 
-    async def expect_no(self, action: str, step: int | str | None, seconds: float | None = None) -> None:
-        """Check that the CSMS does not send ``action`` for a short while."""
-        exp = self.expecting(action)
+    async def expect_no(self, action: str, step: int | str | None, seconds: float | None = None,
+                        match: Match = None, describe: str = "") -> None:
+        """Check that the CSMS does not send ``action`` (matching ``match``) for a short while."""
+        exp = self.expecting(action, match=match, describe=describe, why="any such request fails the step")
         await self.quiet_for(seconds)
         self.expectations.remove(exp) if exp in self.expectations else None
         if exp.arrived:
@@ -367,7 +451,7 @@ class Station(ChargePoint):
         action, payload = frame[2], frame[3]
         problem = schema_problem(action, CALL, payload)
         if problem:
-            code = "NotImplemented" if "not an OCPP 2.0.1 message" in problem else "FormationViolation"
+            code = "NotImplemented" if "not an OCPP 2.0.1 message" in problem else "FormatViolation"
             try:
                 await self._send(dumps([CALLERROR, unique_id, code, problem[:250], {}]))
             except ConnectionClosed:
@@ -375,7 +459,7 @@ class Station(ChargePoint):
             self._set_problem(f"the CSMS sent a {action}Request that breaks the OCPP 2.0.1 schema: {problem}")
             return
         exp = next((e for e in self.expectations
-                    if e.action == action and not e.arrived and (e.match is None or e.match(payload))), None)
+                    if e.action == action and e.armed and not e.arrived and e.matches(payload)), None)
         reply: Any = None
         if exp is not None:
             self.expectations.remove(exp)

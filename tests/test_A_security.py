@@ -358,7 +358,8 @@ async def renewal_round(station: Station, settings: Settings, kind: str, request
     CertificateSignedRequest and the CSR."""
     s = settings
     csr = new_csr(station.id, s.CONFIGURED_CSR_ORGANIZATION, s.CONFIGURED_CSR_COUNTRY, organizational_unit)
-    signed = station.expecting("CertificateSigned", reply={"status": answer})
+    signed = station.expecting("CertificateSigned", reply={"status": answer},
+                               why="answers the station's SignCertificateRequest (step 4)")
     trigger = await station.expect("TriggerMessage", 1, reply={"status": "Accepted"},
                                    trigger=actions.renew_certificate(station.id, kind))
     check(1, "requestedMessage", trigger["requestedMessage"], requested)

@@ -91,8 +91,7 @@ async def test_TC_B_01_cold_boot_accepted(cp: Station) -> None:
 async def test_TC_B_02_cold_boot_pending(cp: Station, operator: Any) -> None:
     """Cold Boot Charging Station - Pending"""
     await operator.request(actions.boot_response(cp.id, "Pending"), "before step 1")
-    trigger = cp.expecting("TriggerMessage", reply={"status": "Accepted"},
-                           match=lambda p: p["requestedMessage"] == "BootNotification")
+    trigger = cp.expecting(actions.trigger_message(cp.id, "BootNotification"), reply={"status": "Accepted"})
     response = await boot_notification(cp, "PowerUp", 2)
     check(2, "status", response["status"], "Pending")
     triggered = await pending_wait(cp, response["interval"], 3, trigger)
@@ -117,10 +116,10 @@ async def test_TC_B_30_pending_security_error(cp: Station, operator: Any, settin
 async def test_TC_B_31_pending_trigger_message(cp: Station, operator: Any) -> None:
     """Cold Boot Charging Station - Pending/Rejected - TriggerMessage"""
     await operator.request(actions.boot_response(cp.id, "Pending"), "before step 1")
-    trigger = cp.expecting("TriggerMessage", reply={"status": "Accepted"})
+    trigger = cp.expecting(actions.trigger_message(cp.id, "BootNotification"), reply={"status": "Accepted"})
     response = await boot_notification(cp, "PowerUp", 2)
     check(2, "status", response["status"], OneOf("Pending", "Rejected"))
-    request = await trigger.wait(3, trigger=actions.trigger_message(cp.id, "BootNotification"))
+    request = await trigger.wait(3)
     check(3, "requestedMessage", request["requestedMessage"], "BootNotification")
     response = await boot_notification(cp, "Triggered", 6)
     check(6, "status", response["status"], "Accepted")
@@ -161,11 +160,11 @@ async def test_TC_B_08_get_variables_limit(cp: Station) -> None:
              cv("AuthCtrlr", "AuthorizeRemoteStart")]
     limit = int(cp.device.value("DeviceDataCtrlr", "ItemsPerMessage", "GetVariables") or 0)  # 4, as Part 6
     await booted(cp)
-    await cp.quiet_for()  # GetVariablesRequests the CSMS sends before the action are not counted
-    first, second = cp.expecting("GetVariables"), cp.expecting("GetVariables")
+    action = actions.get_variables(cp.id, asked)  # the CSMS's own GetVariables of other variables do not count
+    first, second = cp.expecting(action), cp.expecting("GetVariables", match=action.identity)
     requests: list[list[dict[str, Any]]] = []
     for step, part in ((1, first), (3, second)):
-        request = await part.wait(step, trigger=actions.get_variables(cp.id, asked) if step == 1 else None)
+        request = await part.wait(step)
         entries = request["getVariableData"]
         check_that(step, len(entries) <= limit, f"getVariableData has {len(entries)} entries, more than "
                                                 f"ItemsPerMessage[GetVariables] = {limit}")
