@@ -9,7 +9,8 @@ from http import HTTPStatus
 from websockets.asyncio.server import ServerConnection, serve
 
 BEHAVIOURS = ("refuse_subprotocol", "silent", "malformed_json", "callerror", "schema_invalid",
-              "close_mid_case", "boot_only", "wrong_subprotocol_101")
+              "close_mid_case", "boot_only", "wrong_subprotocol_101", "bad_date", "callerror_16",
+              "report_then_callerror")
 
 
 class MisbehavingCsms:
@@ -71,12 +72,21 @@ class MisbehavingCsms:
                 await ws.send(json.dumps([4, uid, "InternalError", "we do not do that", {}]))
             elif b == "schema_invalid" and action == "BootNotification":
                 await ws.send(json.dumps([3, uid, {"currentTime": "now", "interval": "ten", "status": "Maybe"}]))
+            elif b == "bad_date" and action == "BootNotification":
+                await ws.send(json.dumps([3, uid, {"currentTime": "not-a-date", "interval": 300, "status": "Accepted"}]))
+            elif b == "callerror_16":
+                await ws.send(json.dumps([4, uid, "FormationViolation", "1.6 spelling", {}]))
+            elif b == "report_then_callerror" and action == "NotifyReport":
+                await ws.send(json.dumps([4, uid, "InternalError", "report not stored", {}]))
             elif b == "close_mid_case":
                 await ws.close(1011, "going away")
                 return
             elif action == "BootNotification":
                 await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z", "interval": 300,
                                                    "status": "Accepted"}]))
+                if b == "report_then_callerror":
+                    await ws.send(json.dumps([2, "csms-1", "GetBaseReport",
+                                              {"requestId": 7, "reportBase": "SummaryInventory"}]))
             elif action == "Heartbeat":
                 await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z"}]))
             elif action in ("StatusNotification", "NotifyEvent"):

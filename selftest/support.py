@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,6 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
 def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str] | None = None) -> None:
     """Start the reference CSMS with ``fault``: every case of ``expected`` must fail, its one-line
     reason matching the regex given for it (naming step and field)."""
-    import re
     run = run_cases(" or ".join(sorted({c.split("[")[0] for c in expected})), faults=[fault], env=env)
     verdicts, reasons = run.verdicts(), run.reasons()
     for case, pattern in expected.items():
@@ -80,3 +80,39 @@ def assert_every_fault_proven(module: str, proven: dict[str, dict[str, str]]) ->
     assert declared, f"{module} declares no fault"
     assert declared <= set(proven), f"faults without a selftest: {sorted(declared - set(proven))}"
     assert set(proven) <= set(FAULT_MODULES), f"unknown faults: {sorted(set(proven) - set(FAULT_MODULES))}"
+
+
+# ---------------------------------------------------------------- fault proofs in the cases' own steps
+CATALOGUE = ROOT.parent / "shared" / "testcases"
+_PROOF = re.compile(r"^(TC_[A-P]_\d+)(?:\(?\s*\[[^\]]*\]\)?\??)?\s+(?:(\w+)\s+)?(?:steps?\s+\d|Post\b)")
+
+
+def implemented_cases() -> set[str]:
+    """Case ids of the test functions under tests/."""
+    return {m.group(1) for f in (ROOT / "tests").glob("test_*.py")
+            for m in re.finditer(r"def test_(TC_[A-P]_\d+)", f.read_text())}
+
+
+def before_states(case: str) -> set[str]:
+    """The reusable states the catalogue names in the case's "Before" line (a failure inside one
+    of them is not at one of the case's own steps)."""
+    text = (CATALOGUE / f"{case[3]}.md").read_text()
+    entry = text.split(f"## {case} ", 1)[1].split("\n## ", 1)[0]
+    before = re.search(r"^- Before:(.*(?:\n  .*)*)", entry, re.M)
+    return set(re.findall(r"\b([A-Z][a-z]+(?:[A-Z0-9][a-z0-9]*)+)\b", before.group(1))) if before else set()
+
+
+def own_step_proofs(proofs: dict[str, dict[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """case -> [(fault, step label)] of the proofs whose reason is at one of the case's own steps."""
+    own: dict[str, list[tuple[str, str]]] = {}
+    for fault, cases in proofs.items():
+        for case, pattern in cases.items():
+            match = _PROOF.match(pattern.replace("\\", ""))
+            if not match:
+                continue
+            state = match.group(2)
+            if state and state in before_states(match.group(1)):
+                continue
+            step = re.search(r"steps?\s+[\d, ]+|Post", pattern.replace("\\", "")).group(0).strip(" ,")
+            own.setdefault(case.split("[")[0], []).append((fault, f"{state + ' ' if state else ''}{step}"))
+    return own

@@ -9,7 +9,8 @@ from types import ModuleType
 import pytest
 
 from selftest import test_faults_A, test_faults_B, test_faults_E, test_faults_P
-from selftest.support import assert_block_passes, assert_every_fault_proven, assert_fault_fails
+from selftest.support import (CATALOGUE, assert_block_passes, assert_every_fault_proven, assert_fault_fails,
+                              implemented_cases, own_step_proofs)
 
 BLOCKS: dict[str, ModuleType] = {"A": test_faults_A, "B": test_faults_B, "E": test_faults_E, "P": test_faults_P}
 
@@ -27,3 +28,20 @@ def test_every_fault_is_proven(block: str, module: str) -> None:
 @pytest.mark.parametrize("block", sorted(BLOCKS))
 def test_block_passes_without_faults(block: str) -> None:
     assert_block_passes(f"TC_{block}", BLOCKS[block].CASES)
+
+
+@pytest.mark.skipif(not CATALOGUE.is_dir(), reason=f"the catalogue is not at {CATALOGUE}")
+def test_every_case_fails_in_its_own_steps() -> None:
+    """Every implemented case has a fault that fails it at one of its own steps (not only in a
+    before-state); prints how many cases and distinct checked steps the proofs cover."""
+    proofs: dict[str, dict[str, str]] = {}
+    for module in BLOCKS.values():
+        for fault, cases in module.FAULTS.items():
+            proofs.setdefault(fault, {}).update(cases)
+    own = own_step_proofs(proofs)
+    cases = implemented_cases()
+    missing = sorted(cases - set(own))
+    steps = {(case, step) for case, found in own.items() for _, step in found}
+    print(f"fault proofs: {len(cases) - len(missing)}/{len(cases)} cases fail in their own steps; "
+          f"{len(steps)} distinct (case, step) checks covered")
+    assert not missing, f"cases without a fault proof in their own steps: {missing}"

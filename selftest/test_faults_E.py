@@ -62,6 +62,22 @@ FAULTS = {
     "concurrent_tx_own_token": {
         case: rf"{case}( \[T1\])? StopAuthorized step 3: idTokenInfo\.status expected 'Accepted', got 'ConcurrentTx'"
         for case in ("TC_E_08", "TC_E_14", "TC_E_19", "TC_E_53")},
+    "cable_first_only": {
+        "TC_E_04": rf"TC_E_04 EnergyTransferStarted step 4: {CALLERROR} PropertyConstraintViolation",
+        "TC_E_38": rf"TC_E_38 EVConnectedPreSession step 4: {CALLERROR} PropertyConstraintViolation"},
+    "no_end_while_suspended": {
+        "TC_E_17": rf"TC_E_17 step 2: {CALLERROR} PropertyConstraintViolation",
+        "TC_E_20": rf"TC_E_20 EVDisconnected step 4: {CALLERROR} PropertyConstraintViolation",
+        "TC_E_22": rf"TC_E_22 step 2: {CALLERROR} PropertyConstraintViolation"},
+    "no_end_before_charging": {
+        "TC_E_16": rf"TC_E_16 step 4: {CALLERROR} PropertyConstraintViolation",
+        "TC_E_39": rf"TC_E_39 step 2: {CALLERROR} PropertyConstraintViolation"},
+    "end_only_by_stop_trigger": {
+        "TC_E_08": rf"TC_E_08 step 2: {CALLERROR} PropertyConstraintViolation",
+        "TC_E_22": rf"TC_E_22 step 2: {CALLERROR} PropertyConstraintViolation"},
+    "no_available_during_transaction": {
+        "TC_E_14": r"TC_E_14 EVDisconnected step 2: CSMS answered StatusNotificationRequest with CALLERROR "
+                   r"PropertyConstraintViolation"},
 }
 
 CASES = 27

@@ -33,9 +33,9 @@ def csms() -> Any:
 
 
 def make(csms: Any, **overrides: Any) -> Station:
+    values = {"CSMS_ACTION_TIMEOUT": 2, "CSMS_RESPONSE_TIMEOUT": 2, "TRANSACTION_DURATION": 0, **overrides}
     settings = Settings(_env_file=None, CSMS_ADDRESS=csms.ws_url, CSMS_OPERATOR_URL=csms.api_url,
-                        VALID_ID_TOKEN="TOK1", CSMS_ACTION_TIMEOUT=2, CSMS_RESPONSE_TIMEOUT=2,
-                        TRANSACTION_DURATION=0, **overrides)
+                        VALID_ID_TOKEN="TOK1", **values)
     trace = Trace()
     return Station(settings, Credentials("CP_T", 1, PASSWORD), Endpoint(csms.ws_url, None, None, 2), trace,
                    Operator(settings, trace))
@@ -82,7 +82,7 @@ async def test_unexpected_requests_get_defaults_and_are_recorded(station: Statio
 async def test_no_request_within_timeout_fails_the_step(station: Station) -> None:
     await booted(station)
     with pytest.raises(CaseFailure, match=r"TC_X_01 step 3: no ResetRequest from the CSMS within 0.2 s"):
-        await station.expect("Reset", 3, timeout=0.2)
+        await station.expect("Reset", 3, timeout=0.2, why="nothing sends a Reset here")
 
 
 async def test_transactions_follow_the_rules(station: Station) -> None:
@@ -116,8 +116,106 @@ async def test_schema_invalid_request_from_the_csms_fails_the_case() -> None:
             "model": "m", "vendorName": "v"}}, 1)
         with pytest.raises(CaseFailure, match=r"TC_X_02 step 2: the CSMS sent a GetVariablesRequest that "
                                               r"breaks the OCPP 2.0.1 schema: getVariableData\[0\]"):
-            await station.expect("Reset", 2)
+            await station.expect("Reset", 2, why="the scripted CSMS sends no Reset")
         await station.close()
+
+
+# ---------------------------------------------------------------- true verdicts against a busy CSMS
+async def test_a_wait_takes_only_the_request_its_step_asks_for(station: Station) -> None:
+    """A GetVariables of other variables (a busy CSMS's own) gets the default answer, is recorded
+    and does not consume the step; the asked one does."""
+    await booted(station)
+    asked = actions.get_variables(station.id, [actions.cv("OCPPCommCtrlr", "OfflineThreshold")])
+    other = actions.get_variables(station.id, [actions.cv("AuthCtrlr", "AuthorizeRemoteStart")])
+    step = station.expecting(asked)
+    await station.operator.request(other)
+    request = await step.wait(1)
+    assert request["getVariableData"][0]["variable"]["name"] == "OfflineThreshold"
+    assert [a for a, _ in station.unexpected] == ["GetVariables"]
+
+
+async def test_a_wait_that_gets_only_other_requests_names_them_and_the_field(station: Station) -> None:
+    await booted(station)
+    asked = actions.get_variables(station.id, [actions.cv("OCPPCommCtrlr", "OfflineThreshold")])
+    other = actions.get_variables(station.id, [actions.cv("AuthCtrlr", "AuthorizeRemoteStart")])
+    step = station.expecting("GetVariables", match=asked.identity)  # the CSMS is not asked for it
+    await station.operator.request(other)
+    with pytest.raises(CaseFailure, match=r"TC_X_01 step 1: no GetVariablesRequest with getVariableData entries "
+                                          r"among \[OCPPCommCtrlr.OfflineThreshold\] from the CSMS within 0.5 s "
+                                          r"\(waited 0.[5-9] s\); the CSMS sent instead: GetVariablesRequest .*"
+                                          r"AuthorizeRemoteStart.* \(getVariableData expected entries among"):
+        await step.wait(1, timeout=0.5)
+
+
+async def test_an_expectation_must_match_on_content_or_say_why(station: Station) -> None:
+    with pytest.raises(AssertionError, match="must match on content"):
+        station.expecting("GetVariables")
+    assert station.expecting("GetVariables", why="unit test").match is None
+
+
+async def test_an_unarmed_expectation_takes_nothing_that_came_before(station: Station) -> None:
+    """"After step N": a matching request that arrives before the expectation is armed does not count."""
+    await booted(station)
+    action = actions.trigger_message(station.id, "Heartbeat")
+    later = station.expecting(action, armed=False)
+    await station.operator.request(action)
+    for _ in range(100):
+        if station.unexpected:
+            break
+        await asyncio.sleep(0.02)
+    assert not later.arrived and station.unexpected[0][0] == "TriggerMessage"
+    await later.wait(2)  # armed now: the operator asks again and this one counts
+    assert later.arrived
+
+
+async def test_the_operator_time_counts_inside_the_wait(csms: Any) -> None:
+    """A blocking operator hook does not double the wait: the step fails at CSMS_ACTION_TIMEOUT."""
+    set_case("TC_X_03")
+    station = make(csms, CSMS_OPERATOR="command", CSMS_OPERATOR_COMMAND="sleep 5", CSMS_ACTION_TIMEOUT=1)
+    await station.connect()
+    await booted(station)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(CaseFailure, match=r"TC_X_03 step 1: "):
+        await station.expect("GetVariables", 1, trigger=actions.get_variables(
+            station.id, [actions.cv("OCPPCommCtrlr", "OfflineThreshold")]))
+    assert asyncio.get_running_loop().time() - started < 1.5
+    await station.close()
+
+
+async def test_a_follow_up_error_is_kept_when_the_station_goes_offline() -> None:
+    """The CSMS refuses a NotifyReport part of its own GetBaseReport; the station then disconnects:
+    the refusal still fails the case."""
+    from selftest.misbehaving_csms import MisbehavingCsms
+    with MisbehavingCsms("report_then_callerror") as scripted:
+        settings = Settings(_env_file=None, CSMS_ADDRESS=scripted.url, CSMS_ACTION_TIMEOUT=2, CSMS_RESPONSE_TIMEOUT=2)
+        station = Station(settings, Credentials("CP_T", 1, PASSWORD), Endpoint(scripted.url, None, None, 2), Trace())
+        set_case("TC_X_04")
+        await station.connect()
+        await booted(station)
+        for _ in range(100):
+            if any('"report not stored"' in f.text for f in station.trace.frames):
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0)
+        await station.disconnect()
+        with pytest.raises(CaseFailure, match=r"TC_X_04 Post: in a follow-up message: CSMS answered "
+                                              r"NotifyReportRequest with CALLERROR InternalError"):
+            await station.finish()
+
+
+def test_schemas_are_checked_in_full_formats_included() -> None:
+    from simulator.protocol import CALL, CALLRESULT, error_code_problem, schema_problem
+    boot = {"currentTime": "not-a-date", "interval": 10, "status": "Accepted"}
+    assert schema_problem("BootNotification", CALLRESULT, boot) == "currentTime: 'not-a-date' is not a 'date-time'"
+    assert schema_problem("BootNotification", CALLRESULT, {**boot, "currentTime": "2026-01-01T00:00:00Z"}) is None
+    assert "status" in schema_problem("BootNotification", CALLRESULT, {**boot, "currentTime": "2026-01-01T00:00:00Z",
+                                                                       "status": "Maybe"})
+    firmware = {"requestId": 1, "firmware": {"location": "not a uri", "retrieveDateTime": "2026-01-01T00:00:00Z"}}
+    assert "firmware.location" in schema_problem("UpdateFirmware", CALL, firmware)
+    assert schema_problem("DataTransfer", CALL, {"vendorId": "v" * 256}) == \
+        "vendorId: 256 characters, longer than maxLength 255"
+    assert error_code_problem("FormatViolation") is None
+    assert "OCPP 1.6 spelling" in error_code_problem("FormationViolation")
 
 
 def test_secrets_and_keys_are_redacted() -> None:

@@ -85,7 +85,10 @@ def error_code_problem(code: Any) -> str | None:
 
 def describe_schema_error(error: SchemaError) -> str:
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    message = error.message if len(error.message) < 160 else error.message[:157] + "..."
+    if error.validator == "maxLength" and isinstance(error.instance, str):
+        message = f"{len(error.instance)} characters, longer than maxLength {error.validator_value}"
+    else:
+        message = error.message if len(error.message) < 160 else error.message[:157] + "..."
     return f"{path or 'payload'}: {message}"
 
 

@@ -21,7 +21,7 @@ from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from .cert_store import CertificateStore
-from .checks import CaseFailure, _equal, _show, fail, get_path
+from .checks import CaseFailure, _equal, _show, fail, get_path, where
 from .device_model import DeviceModel
 from .model import StationModel, Transaction
 from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
@@ -30,6 +30,11 @@ from .trace import Trace, add_secret
 from .transport import ConnectError, Credentials, Endpoint, connect_station
 
 Reply = Union[dict, Callable[[dict], Any], None]
+
+
+class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
+    """The connection ended under a step; in a case's own step a failure like any other, in a
+    follow-up message the station drops when it goes offline not a CSMS error."""
 UNSET: Any = object()
 
 
@@ -225,7 +230,8 @@ class Station(ChargePoint):
         """The station goes offline: unfinished follow-up messages are dropped, but a CSMS error
         a finished one met (a CALLERROR, a broken answer) is kept and fails the case."""
         for task in self._background:
-            if task.done() and not task.cancelled() and task.exception() is not None:
+            if task.done() and not task.cancelled() and task.exception() is not None \
+                    and not isinstance(task.exception(), ConnectionLost):
                 error = task.exception()
                 message = str(error) if isinstance(error, CaseFailure) else f"{error.__class__.__name__}: {error}"
                 if not self._problem:
@@ -280,8 +286,8 @@ class Station(ChargePoint):
         if self._problem:
             fail(step, self._problem)
         if closed in done:
-            fail(step, f"the connection was closed ({self._close_reason or 'by the station'}) "
-                       f"while waiting for {what}")
+            raise ConnectionLost(f"{where(step)}: the connection was closed ({self._close_reason or 'by the station'}) "
+                                 f"while waiting for {what}", pytrace=False)
         fail(step, f"no {what} from the CSMS within {timeout if limit is None else limit:g} s "
                    f"(waited {loop.time() - started:.1f} s)")
 
@@ -349,8 +355,8 @@ class Station(ChargePoint):
         if problem:
             raise AssertionError(f"harness bug: own {action}Request is schema-invalid: {problem}")
         if not self.connected:
-            fail(step, f"cannot send {action}Request: the station is not connected "
-                       f"({self._close_reason or 'never connected'})")
+            raise ConnectionLost(f"{where(step)}: cannot send {action}Request: the station is not connected "
+                                 f"({self._close_reason or 'never connected'})", pytrace=False)
         async with self._send_lock:
             unique_id = str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()
@@ -359,7 +365,8 @@ class Station(ChargePoint):
                 await self._send(dumps([CALL, unique_id, action, payload]))
             except ConnectionClosed:
                 self._pending.pop(unique_id, None)
-                fail(step, f"the connection was closed before {action}Request could be sent")
+                raise ConnectionLost(f"{where(step)}: the connection was closed before {action}Request could be "
+                                     f"sent", pytrace=False) from None
             try:
                 limit = self.settings.CSMS_RESPONSE_TIMEOUT if timeout is None else timeout
                 frame = await self.wait_for(future, limit, f"{action}Response", step)

@@ -92,7 +92,11 @@ def heartbeat(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]
 
 
 @on("StatusNotification")
-def status_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
+def status_notification(session: "CsmsSession", payload: dict[str, Any]) -> Any:
+    from .transactions import available_refusal
+    refusal = available_refusal(session, payload)
+    if refusal is not None:
+        return refusal
     session.store.set_variable(session.id, f"Connector/{payload['evseId']}/{payload['connectorId']}",
                                "AvailabilityState", payload["connectorStatus"])
     return {}

@@ -33,6 +33,11 @@ REQUIRE_TOKEN_AT_START = fault("require_id_token_at_start", "answers a Started T
 REJECT_SIGNED = fault("reject_signed_meter_values", "answers TransactionEventRequests with signed meter values by a CALLERROR")
 UNPLUG_ENDS = fault("unplug_ends_transaction", "takes an Idle (unplugged) transaction for ended and answers its later events by a CALLERROR")
 REQUIRE_STOP_TOKEN = fault("require_stop_token", "answers a StopAuthorized event without idToken by a CALLERROR")
+CABLE_FIRST_ONLY = fault("cable_first_only", "knows only cable-first starts: answers an Updated CablePluggedIn event of a transaction that is already running by a CALLERROR")
+NO_END_WHILE_SUSPENDED = fault("no_end_while_suspended", "refuses to end a transaction whose EV suspended the charging (stored or reported chargingState SuspendedEV) by a CALLERROR")
+NO_END_BEFORE_CHARGING = fault("no_end_before_charging", "answers the Ended event of a transaction that never reached chargingState Charging by a CALLERROR")
+AVAILABLE_DURING_TX = fault("no_available_during_transaction", "answers StatusNotification Available for a connector whose EVSE has an ongoing transaction by a CALLERROR")
+END_ONLY_BY_STOP = fault("end_only_by_stop_trigger", "answers an Ended event whose triggerReason is ChargingStateChanged (the EV stopped the energy transfer) by a CALLERROR")
 CONCURRENT_OWN = fault("concurrent_tx_own_token", "answers ConcurrentTx when the token that authorized a transaction is presented again within it")
 
 _remote_start_ids = itertools.count(1)
@@ -83,12 +88,41 @@ def _refusal(session: "CsmsSession", payload: dict[str, Any], before: Any) -> Ca
         return CallErrorReply("OccurrenceConstraintViolation", "idToken required to stop a transaction")
     if _signed(payload) and csms.fault(REJECT_SIGNED):
         return CallErrorReply("FormationViolation", "signed meter values are not supported")
+    ended = payload["eventType"] == "Ended"
+    if (payload["eventType"] == "Updated" and payload["triggerReason"] == "CablePluggedIn" and before is not None
+            and csms.fault(CABLE_FIRST_ONLY)):
+        return CallErrorReply("PropertyConstraintViolation", "cable must be plugged in before the transaction starts")
+    state = payload["transactionInfo"].get("chargingState")
+    if ended and "SuspendedEV" in (state, before["charging_state"] if before is not None else None) \
+            and csms.fault(NO_END_WHILE_SUSPENDED):
+        return CallErrorReply("PropertyConstraintViolation", "the EV suspended charging; transaction cannot end")
+    if ended and payload["triggerReason"] == "ChargingStateChanged" and csms.fault(END_ONLY_BY_STOP):
+        return CallErrorReply("PropertyConstraintViolation", "a transaction ends by a stop trigger only")
+    if ended and csms.fault(NO_END_BEFORE_CHARGING) and not _ever_charging(session, payload):
+        return CallErrorReply("PropertyConstraintViolation", "transaction never charged")
     started = payload["eventType"] == "Started"
     if started and "idToken" not in payload and csms.fault(REQUIRE_TOKEN_AT_START):
         return CallErrorReply("OccurrenceConstraintViolation", "idToken required to start a transaction")
     if (started and payload["seqNo"] == 0 and csms.fault(RESTART_SEQ_DUPLICATE)
             and _earlier_transaction_on_evse(session, payload)):
         return CallErrorReply("OccurrenceConstraintViolation", "seqNo 0 already seen on this EVSE")
+    return None
+
+
+def _ever_charging(session: "CsmsSession", payload: dict[str, Any]) -> bool:
+    """Whether any event of this transaction (the given one included) reported chargingState Charging."""
+    tx_id = payload["transactionInfo"]["transactionId"]
+    events = [json.loads(m["payload"]) for m in session.store.messages(session.id, "TransactionEvent")
+              if m["direction"] == "in"] + [payload]
+    return any(e["transactionInfo"]["transactionId"] == tx_id and e["transactionInfo"].get("chargingState") == "Charging"
+               for e in events)
+
+
+def available_refusal(session: "CsmsSession", payload: dict[str, Any]) -> CallErrorReply | None:
+    """The faulty CSMS that takes a connector with an ongoing transaction for never Available."""
+    if payload["connectorStatus"] == "Available" and session.csms.fault(AVAILABLE_DURING_TX) \
+            and session.store.ongoing_transaction(session.id, payload["evseId"]) is not None:
+        return CallErrorReply("PropertyConstraintViolation", "connector has an ongoing transaction")
     return None
 
 
