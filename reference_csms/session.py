@@ -82,7 +82,7 @@ class CsmsSession(ChargePoint):
         self.store.log(self.id, "in", action, payload)
         problem = schema_problem(action, CALL, payload)
         if problem:
-            code = "NotImplemented" if "not an OCPP" in problem else "FormationViolation"
+            code = "NotImplemented" if "not an OCPP" in problem else "FormatViolation"
             await self._send(dumps([CALLERROR, unique_id, code, problem[:200], {}]))
             return
         if action != "BootNotification" and not self.accepted and action not in self.asked_for:
@@ -91,7 +91,7 @@ class CsmsSession(ChargePoint):
                                     "station is not accepted by the CSMS yet", {}]))
             return
         if self.csms.fault("reject_custom_data") and '"customData"' in json.dumps(payload):
-            await self._send(dumps([CALLERROR, unique_id, "FormationViolation", "customData not allowed", {}]))
+            await self._send(dumps([CALLERROR, unique_id, "FormatViolation", "customData not allowed", {}]))
             return
         handler = MESSAGE_HANDLERS.get(action)
         if handler is None:

@@ -120,7 +120,18 @@ def _show(value: Any) -> str:
         return str(value)
     if value is ABSENT:
         return "absent"
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "component" in v and "variable" in v
+                                                 for v in value):
+        return "[" + ", ".join(_variable_name(v) for v in value) + "]"
     return repr(value)
+
+
+def _variable_name(entry: dict[str, Any]) -> str:
+    """``Component.Variable[instance]`` (EVSE e) of a component/variable entry."""
+    component, variable = entry.get("component") or {}, entry.get("variable") or {}
+    instance = f"[{variable['instance']}]" if variable.get("instance") else ""
+    evse = component.get("evse")
+    return f"{component.get('name')}.{variable.get('name')}{instance}" + (f" of EVSE {evse.get('id')}" if evse else "")
 
 
 _PATH = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

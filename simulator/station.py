@@ -95,12 +95,13 @@ class Expectation:
         return all(_equal(get_path(payload, path), want) for path, want in self.match.items())
 
     def mismatch(self, payload: dict) -> str:
-        """Why a request of the same kind was not the step's: the first field that differs."""
+        """Why a request of the same kind was not the step's: the first field that differs, as
+        "path expected X, got Y" (empty for a predicate match)."""
         if isinstance(self.match, dict):
             for path, want in self.match.items():
                 got = get_path(payload, path)
                 if not _equal(got, want):
-                    return f" ({path} expected {_show(want)}, got {_show(got)})"
+                    return f"{path} expected {_show(want)}, got {_show(got)}"
         return ""
 
     async def wait(self, step: int | str | None, trigger: Any = None,
@@ -127,12 +128,16 @@ class Expectation:
             return await self.station.wait_for(self.future, remaining, what, step, limit=limit, started=started)
         except CaseFailure as failure:
             others = [p for a, p in self.station.unexpected[self.since:] if a == self.action]
-            if not others or self.station.problem:
+            if not others or self.station.problem or isinstance(failure, ConnectionLost):
                 raise
-            raise CaseFailure(f"{failure}; the CSMS sent instead: "
-                              + "; ".join(f"{self.action}Request {json.dumps(p)}{self.mismatch(p)}"
-                                          for p in others[:3]),
-                              pytrace=False) from None
+            field = self.mismatch(others[0])
+            if not field:
+                raise CaseFailure(f"{failure}; the CSMS sent instead: "
+                                  + "; ".join(f"{self.action}Request {json.dumps(p)}" for p in others[:3]),
+                                  pytrace=False) from None
+            which = "the" if len(others) == 1 else f"the first of {len(others)}"
+            raise CaseFailure(f"{where(step)}: {field} (in {which} {self.action}Request the CSMS sent; "
+                              f"{str(failure).split(': ', 1)[1]})", pytrace=False) from None
 
 
 class Station(ChargePoint):
