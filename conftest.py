@@ -74,6 +74,8 @@ class Harness:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        from fixtures.make_certs import HERE, ensure
+        ensure(HERE / "certs", self.settings.SECURITY_PROFILE_3_CP)  # the harness's own folder only
         if self.settings.embedded:
             from reference_csms.embedded import EmbeddedCsms
             from reference_csms.suite_config import config_from_settings as embedded_config

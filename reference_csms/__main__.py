@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         csms = CentralSystem(config)
         await csms.start()
+        # the server certificates name localhost: the wss address is printed so that it verifies as printed
+        tls_host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else config.host
         print(f"reference CSMS listening: ws://{config.host}:{csms.ws_port} "
-              f"wss://{config.host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions",
+              f"wss://{tls_host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions",
               flush=True)
         await asyncio.Future()
     try:

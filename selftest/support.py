@@ -43,6 +43,9 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
         environment.update(FAST)
         environment["REFERENCE_CSMS_FAULTS"] = ",".join(faults or [])
         environment.update(env or {})
+        if environment.get("CSMS_ADDRESS") and "CSMS_OPERATOR" not in (env or {}):
+            # an external CSMS without an action API: an operator that does nothing
+            environment.update({"CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true"})
         cmd = [sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", select, "-q", "-p", "no:cacheprovider",
                "--reports", reports, "-o", "addopts="]
         done = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)

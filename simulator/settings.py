@@ -6,6 +6,8 @@ Cases never read ``os.environ``; they get a :class:`Settings` from the ``setting
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +21,8 @@ CERTS = "fixtures/certs"
 ID_TOKEN_TYPES = ("Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
                   "NoAuthorization")
 SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD"})
+#: settings that name a file the harness only reads (the suffix says so)
+FILE_SUFFIXES = ("_CERT", "_KEY", "_FILE")
 
 
 class SettingError(Exception):
@@ -49,8 +53,9 @@ def _s(default: Any, meaning: str, group: str, **kw: Any) -> Any:
 
 
 class Settings(BaseSettings):
+    # env_ignore_empty: an empty value (``CSMS_ADDRESS=`` as env.example writes it) means the default
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      case_sensitive=True, validate_default=True)
+                                      case_sensitive=True, validate_default=True, env_ignore_empty=True)
 
     # --- CSMS under test and how to drive it
     CSMS_ADDRESS: WsUrl = _s(None, "ws:// endpoint of the CSMS for security profile 1 (the station id is appended). Unset: the embedded reference CSMS is started and used", "CSMS")
@@ -198,6 +203,9 @@ class Settings(BaseSettings):
         return [v for k in SECRET_SETTINGS if (v := getattr(self, k))]
 
 
+FILE_SETTINGS = tuple(n for n in Settings.model_fields if n.endswith(FILE_SUFFIXES))
+
+
 def describe_error(error: ValidationError) -> str:
     """One line for the first bad setting: its name, what is wrong, and the value unless secret."""
     first = error.errors()[0]
@@ -210,9 +218,51 @@ def describe_error(error: ValidationError) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Read the environment and .env; a bad value raises SettingError with one line."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
         raise SettingError(describe_error(error)) from None
+    problem = start_problem(settings)
+    if problem:
+        raise SettingError(problem)
+    return settings
+
+
+def start_problem(s: Settings) -> str | None:
+    """What a run cannot start with although every value is well formed, as one line naming the
+    variable: ids outside the station, passwords OCPP would refuse, an operator that cannot act,
+    a file a setting names that is not there."""
+    if not 1 <= s.CONFIGURED_EVSE_ID <= s.CONFIGURED_NUMBER_OF_EVSES:
+        return (f"setting CONFIGURED_EVSE_ID: must be between 1 and CONFIGURED_NUMBER_OF_EVSES "
+                f"({s.CONFIGURED_NUMBER_OF_EVSES}) (got {s.CONFIGURED_EVSE_ID})")
+    if s.CONFIGURED_CONNECTOR_ID < 1:
+        return f"setting CONFIGURED_CONNECTOR_ID: must be 1 or more (got {s.CONFIGURED_CONNECTOR_ID})"
+    for name in ("BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD"):
+        value = getattr(s, name) or ""
+        if not 16 <= len(value) <= 40:
+            return f"setting {name}: OCPP 2.0.1 passwords have 16 to 40 characters (got {len(value)})"
+    if s.CSMS_OPERATOR not in ("manual", "http", "command"):
+        return f"setting CSMS_OPERATOR: must be manual, http or command (got {s.CSMS_OPERATOR!r})"
+    if s.CSMS_OPERATOR == "http" and not s.embedded and not s.CSMS_OPERATOR_URL:
+        return ("setting CSMS_OPERATOR_URL: CSMS_OPERATOR=http against an external CSMS needs the URL of its "
+                "action endpoint (or use CSMS_OPERATOR=manual or command)")
+    if s.CSMS_OPERATOR == "command":
+        program = shlex.split(s.CSMS_OPERATOR_COMMAND or "")[:1]
+        if not program:
+            return "setting CSMS_OPERATOR_COMMAND: CSMS_OPERATOR=command needs the program to run"
+        if shutil.which(program[0]) is None:
+            return f"setting CSMS_OPERATOR_COMMAND: program {program[0]!r} not found"
+    for name in FILE_SETTINGS:
+        value = getattr(s, name, None)
+        path = s.path(value) if value else None
+        if path is None or path.is_relative_to(ROOT / CERTS):
+            continue  # unset, or material the harness generates into its own folder
+        if not path.is_file():
+            return f"setting {name}: file {path} does not exist"
+        try:
+            path.open("rb").close()
+        except OSError as e:
+            return f"setting {name}: cannot read {path} ({e.strerror})"
+    return None
 
 
 def env_example() -> str:
