@@ -14,6 +14,7 @@ import pytest
 
 from simulator.checks import require_profile, require_settings, set_case
 from simulator.operator import Operator
+from simulator.redaction import Redaction, install_log_redaction
 from simulator.reports import CASE_ID, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.station import Station
@@ -43,6 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(e)) from None
     for secret in settings.secrets():
         add_secret(secret)
+    install_log_redaction()
+    config.pluginmanager.register(Redaction(), "ocpp-redaction")
     reports = Path(config.getoption("--reports"))
     if not reports.is_absolute():
         reports = ROOT / reports

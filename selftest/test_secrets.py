@@ -1,0 +1,47 @@
+"""No secret in any output or report under any pytest flag a user may add: passwords, Basic
+values and private keys are searched in the terminal output and every file of the reports."""
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from selftest.support import FAST, ROOT
+
+SECRETS = ("0123456789123456", "new_Passw0rd.0123456789",
+           base64.b64encode(b"CP_1:0123456789123456").decode(),
+           base64.b64encode(b"CP_PWD:0123456789123456").decode(),
+           base64.b64encode(b"CP_PWD:new_Passw0rd.0123456789").decode(), "PRIVATE KEY")
+FLAGS = {"showlocals": ["-l", "--tb=long"], "verbose": ["-vv"], "full-trace": ["--full-trace"],
+         "no-capture": ["-s"], "debug-log": ["--log-level=DEBUG", "-o", "log_cli=true", "--log-cli-level=DEBUG"]}
+
+
+def private_keys() -> list[str]:
+    """The base64 body lines of every private key under fixtures/ (one line of each is enough)."""
+    lines = []
+    for key in (ROOT / "fixtures").rglob("*.key"):
+        body = [ln for ln in key.read_text().splitlines() if ln and not ln.startswith("-----")]
+        lines += body[:1]
+    return lines
+
+
+@pytest.mark.parametrize("flags", list(FLAGS.values()), ids=list(FLAGS))
+def test_no_secret_under_any_flag(tmp_path: Path, flags: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
+    env.update(FAST)
+    env["REFERENCE_CSMS_FAULTS"] = "password_wrong_length"  # TC_A_09 fails with the passwords in its locals
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", "TC_A_09 or TC_A_10 or TC_B_01",
+                           "-rA", "-p", "no:cacheprovider", "-o", "junit_logging=all", "--reports", str(reports),
+                           *flags], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    texts = {"terminal": done.stdout + done.stderr}
+    texts.update({str(p.relative_to(tmp_path)): p.read_text(errors="replace")
+                  for p in reports.rglob("*") if p.is_file()})
+    assert "TC_A_09" in texts["terminal"] and "failed" in texts["terminal"], texts["terminal"][-2000:]
+    for name, text in texts.items():
+        for secret in (*SECRETS, *private_keys()):
+            assert secret not in text, f"{secret[:4]}… found in {name} with {' '.join(flags)}"
