@@ -98,7 +98,7 @@ def fiscal_meter_event(station: "Station", at: datetime) -> dict[str, Any]:
     """NotifyEventRequest of the fiscal meter: trigger Periodic, the main register as text."""
     return {"generatedAt": iso(now()), "seqNo": 0, "tbc": False, "eventData": [{
         "eventId": station.next_event_id(), "timestamp": iso(at), "trigger": "Periodic",
-        "actualValue": f"{station.model.main_register():g}", "eventNotificationType": "PreconfiguredMonitor",
+        "actualValue": str(station.model.main_register()), "eventNotificationType": "PreconfiguredMonitor",
         "component": {"name": "FiscalMetering"}, "variable": {"name": "EnergyImport"}}]}
 
 

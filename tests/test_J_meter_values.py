@@ -16,8 +16,8 @@ import math
 from datetime import datetime, timedelta
 
 from simulator.checks import check, check_fields, in_round, in_state
-from simulator.metering import (ended_series_length, fiscal_meter_event, meter_values_request, next_aligned, now,
-                                reading, sample_series, until)
+from simulator.metering import (ended_series_length, fiscal_meter_event, iso, meter_values_request, next_aligned,
+                                now, reading, sample_series, until)
 from simulator.settings import Settings
 from simulator.states import authorize, booted, energy_transfer_started
 from simulator.station import Station
@@ -57,9 +57,9 @@ async def unplug_with_series(cp: Station, context: str, aligned: bool, signed: b
     await until(started + timedelta(seconds=s.TRANSACTION_DURATION))
     await cp.report_status(e, c, "Available", 2)
     cp.model.evses[e].ev_connected = False
-    end = reading(cp, e, "Transaction.End", now(), signed)
-    await cp.transaction_event("Ended", "EVCommunicationLost", 2, charging_state="Idle",
-                               stopped_reason="EVDisconnected", meter=[*series, end])
+    ended = now()  # the Transaction.End reading carries the Ended event's own timestamp
+    await cp.transaction_event("Ended", "EVCommunicationLost", 2, charging_state="Idle", stopped_reason="EVDisconnected",
+                               meter=[*series, reading(cp, e, "Transaction.End", ended, signed)], timestamp=iso(ended))
 
 
 # ---------------------------------------------------------------- J01 clock-aligned
