@@ -113,7 +113,10 @@ class Harness:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         s = self.settings
-        limit = 8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION + 30
+        intervals = max(s.CLOCK_ALIGNED_METER_VALUES_INTERVAL, s.SAMPLED_METER_VALUES_INTERVAL,
+                        s.TX_ENDED_METER_VALUES_INTERVAL)  # block J waits up to 4 intervals for its readings
+        limit = (8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION
+                 + 4 * intervals + 30)
         for item in items:
             match = CASE_ID.search(item.name)
             if not match:

@@ -11,7 +11,7 @@ import logging
 import sys
 
 from .app import CentralSystem
-from .config import CsmsConfig, StationReg, TokenReg
+from .config import CsmsConfig, StationReg, TariffReg, TokenReg
 from .registry import FAULTS
 
 
@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="register a station (repeatable)")
     parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP]]",
                         help="register an id token (repeatable)")
+    parser.add_argument("--tariff", action="append", default=[], metavar="STATION:IDTOKEN:TYPE[:PRICE_PER_KWH]",
+                        help="an energy tariff for a token's transactions at a station (repeatable)")
     parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
     parser.add_argument("--option", action="append", default=[],
                         help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect")
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.token:
         parts = spec.split(":")
         config.tokens.append(TokenReg(parts[0], parts[1], *(parts[2:4])))
+    for spec in args.tariff:
+        parts = spec.split(":")
+        config.tariffs.append(TariffReg(parts[0], parts[1], parts[2], float(parts[3]) if len(parts) > 3 else None))
     config.faults += args.fault
     config.options += args.option
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

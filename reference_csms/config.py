@@ -26,6 +26,15 @@ class TokenReg:
 
 
 @dataclass
+class TariffReg:
+    """An energy-only tariff (taxes included, no other fee) for one token's transactions at a station."""
+    station: str
+    id_token: str
+    type: str
+    price_per_kwh: float | None = None  # None: the config's tariff_price_per_kwh
+
+
+@dataclass
 class CsmsConfig:
     host: str = "127.0.0.1"
     ws_port: int = 0                   # 0: a free port
@@ -43,7 +52,8 @@ class CsmsConfig:
     client_ca_key: str | None = None
     stations: list[StationReg] = field(default_factory=list)
     tokens: list[TokenReg] = field(default_factory=list)
-    tariff_price_per_kwh: float = 0.25
+    tariff_price_per_kwh: float = 0.25  # price of the tariffs below that name none
+    tariffs: list[TariffReg] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     # optional OCPP behaviours some CSMSs have (the suite must cope with them):
     # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),
@@ -60,6 +70,7 @@ class CsmsConfig:
         data = dict(data)
         data["stations"] = [StationReg(**s) for s in data.get("stations", [])]
         data["tokens"] = [TokenReg(**t) for t in data.get("tokens", [])]
+        data["tariffs"] = [TariffReg(**t) for t in data.get("tariffs", [])]
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -105,6 +105,8 @@ class CsmsSession(ChargePoint):
             log.exception("%s: %s handler failed", self.id, action)
             await self._send(dumps([CALLERROR, unique_id, "InternalError", str(e)[:200], {}]))
             return
+        if isinstance(response, NoReply):
+            return
         if isinstance(response, CallErrorReply):
             await self._send(dumps([CALLERROR, unique_id, response.code, response.description, {}]))
             return
@@ -171,3 +173,7 @@ class CallErrorReply:
     def __init__(self, code: str, description: str = "") -> None:
         self.code = code
         self.description = description
+
+
+class NoReply:
+    """Returned by a handler to answer nothing at all (a CSMS that drops the message)."""

@@ -31,6 +31,20 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS variables (
     station TEXT NOT NULL, component TEXT NOT NULL, variable TEXT NOT NULL, value TEXT,
     PRIMARY KEY (station, component, variable));
+-- blocks I and J: every sampled value received (per transaction and event, or per EVSE outside a
+-- transaction), signed data included; tariffs per station and token; the running cost last sent
+CREATE TABLE IF NOT EXISTS meter_values (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL, transaction_id TEXT, seq_no INTEGER,
+    replayed INTEGER NOT NULL DEFAULT 0, offline INTEGER NOT NULL DEFAULT 0, evse INTEGER,
+    timestamp TEXT NOT NULL, context TEXT NOT NULL, measurand TEXT NOT NULL, phase TEXT, location TEXT,
+    value REAL NOT NULL, unit TEXT, multiplier INTEGER NOT NULL DEFAULT 0, energy_wh REAL,
+    signed_meter_data TEXT, signing_method TEXT, encoding_method TEXT, public_key TEXT);
+CREATE TABLE IF NOT EXISTS tariffs (
+    station TEXT NOT NULL, id_token TEXT NOT NULL, type TEXT NOT NULL, price_per_kwh REAL NOT NULL,
+    PRIMARY KEY (station, id_token, type));
+CREATE TABLE IF NOT EXISTS running_costs (
+    station TEXT NOT NULL, transaction_id TEXT NOT NULL, total_cost REAL NOT NULL,
+    PRIMARY KEY (station, transaction_id));
 """
 
 
@@ -62,6 +76,10 @@ class Store:
         for t in config.tokens:
             self._x("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?)",
                     (t.id_token, t.type, t.status, t.group_id, t.expiry))
+        for tariff in config.tariffs:
+            price = config.tariff_price_per_kwh if tariff.price_per_kwh is None else tariff.price_per_kwh
+            self._x("INSERT OR REPLACE INTO tariffs VALUES (?, ?, ?, ?)",
+                    (tariff.station, tariff.id_token, tariff.type, price))
 
     def station(self, station_id: str) -> sqlite3.Row | None:
         return self._one("SELECT * FROM stations WHERE id = ?", (station_id,))
@@ -165,6 +183,55 @@ class Store:
         row = self._one("SELECT value FROM variables WHERE station = ? AND component = ? AND variable = ?",
                         (station, component, variable))
         return row["value"] if row else None
+
+    # ------------------------------------------------------------ meter values, tariffs, costs (I, J)
+    def add_meter_values(self, station: str, meter_values: list[dict[str, Any]], *, evse: int | None,
+                         transaction_id: str | None = None, seq_no: int | None = None,
+                         offline: bool = False) -> bool:
+        """Store every sampled value; returns False when the transaction event (same seqNo) was
+        stored before: its values are kept as replayed and count no further."""
+        replayed = transaction_id is not None and seq_no is not None and self._one(
+            "SELECT 1 FROM meter_values WHERE station = ? AND transaction_id = ? AND seq_no = ? AND replayed = 0",
+            (station, transaction_id, seq_no)) is not None
+        for mv in meter_values:
+            for sv in mv.get("sampledValue", []):
+                unit = (sv.get("unitOfMeasure") or {}).get("unit", "Wh")
+                multiplier = (sv.get("unitOfMeasure") or {}).get("multiplier", 0)
+                measurand = sv.get("measurand", "Energy.Active.Import.Register")
+                energy = energy_wh([{"sampledValue": [sv]}]) if measurand == "Energy.Active.Import.Register" \
+                    and "phase" not in sv else None
+                signed = sv.get("signedMeterValue") or {}
+                self._x("INSERT INTO meter_values (station, transaction_id, seq_no, replayed, offline, evse, timestamp,"
+                        " context, measurand, phase, location, value, unit, multiplier, energy_wh, signed_meter_data,"
+                        " signing_method, encoding_method, public_key)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (station, transaction_id, seq_no, int(replayed), int(offline), evse, mv["timestamp"],
+                         sv.get("context", "Sample.Periodic"), measurand, sv.get("phase"), sv.get("location"),
+                         float(sv["value"]), unit, multiplier, energy, signed.get("signedMeterData"),
+                         signed.get("signingMethod"), signed.get("encodingMethod"), signed.get("publicKey")))
+        return not replayed
+
+    def meter_values(self, station: str, transaction_id: str | None = None) -> list[sqlite3.Row]:
+        """Sampled values of a transaction (all of the station when None), in the order received."""
+        with self.lock:
+            if transaction_id is None:
+                return self.db.execute("SELECT * FROM meter_values WHERE station = ? ORDER BY n", (station,)).fetchall()
+            return self.db.execute("SELECT * FROM meter_values WHERE station = ? AND transaction_id = ? ORDER BY n",
+                                   (station, transaction_id)).fetchall()
+
+    def tariff(self, station: str, id_token: dict[str, Any]) -> float | None:
+        """Price per kWh of the tariff for this token's transactions at the station (None: no tariff)."""
+        row = self._one("SELECT price_per_kwh FROM tariffs WHERE station = ? AND id_token = ? AND type = ?",
+                        (station, id_token.get("idToken"), id_token.get("type")))
+        return row["price_per_kwh"] if row else None
+
+    def running_cost(self, station: str, transaction_id: str) -> float | None:
+        row = self._one("SELECT total_cost FROM running_costs WHERE station = ? AND transaction_id = ?",
+                        (station, transaction_id))
+        return row["total_cost"] if row else None
+
+    def set_running_cost(self, station: str, transaction_id: str, total_cost: float) -> None:
+        self._x("INSERT OR REPLACE INTO running_costs VALUES (?, ?, ?)", (station, transaction_id, total_cost))
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import CsmsConfig, StationReg, TokenReg
+from .config import CsmsConfig, StationReg, TariffReg, TokenReg
 
 PAST = "2020-01-01T00:00:00Z"
 
@@ -48,4 +48,6 @@ def config_from_settings(s: Any) -> CsmsConfig:
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),
         stations=list(stations.values()), tokens=tokens, faults=s.faults, options=s.csms_options,
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
+        # block I: the energy tariff of VALID_ID_TOKEN's transactions at BASIC_AUTH_CP
+        tariffs=[TariffReg(s.BASIC_AUTH_CP, s.VALID_ID_TOKEN, s.VALID_ID_TOKEN_TYPE)],
         request_timeout=s.CSMS_RESPONSE_TIMEOUT)

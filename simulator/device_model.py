@@ -114,6 +114,10 @@ class DeviceModel:
         m.add(aligned, _variable("Interval"), 0, data_type="integer", unit="s")
         m.add(aligned, _variable("Measurands"), "Energy.Active.Import.Register", data_type="MemberList",
               values_list=MEASURANDS)
+        tariff = _component("TariffCostCtrlr")  # block I: the station shows tariff and running cost
+        m.add(tariff, _variable("Enabled", "Tariff"), True, data_type="boolean")
+        m.add(tariff, _variable("Enabled", "Cost"), True, data_type="boolean")
+        m.add(tariff, _variable("Currency"), "EUR", data_type="string")
         m.add(_component("LocalAuthListCtrlr"), _variable("Enabled"), True, data_type="boolean")
         m.add(_component("ReservationCtrlr"), _variable("Enabled"), True, data_type="boolean")
         m.add(_component("SmartChargingCtrlr"), _variable("Enabled"), True, data_type="boolean")

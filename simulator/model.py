@@ -19,6 +19,11 @@ class Transaction:
     charging_state: str | None = None
     id_token: dict[str, Any] | None = None
     ended: bool = False
+    readings: list[float] = field(default_factory=list)  # register values (Wh) reported for T, in order
+
+    def energy_wh(self) -> float:
+        """Energy of T as the station reported it: latest reading − the first (Transaction.Begin)."""
+        return self.readings[-1] - self.readings[0] if self.readings else 0.0
 
     def next_seq(self) -> int:
         self.seq_no += 1
@@ -42,6 +47,11 @@ class Evse:
             self.charging_since = now
         return round(self.energy_wh, 1)
 
+    def set_register(self, wh: float) -> None:
+        """The meter reads ``wh`` now (a case that fixes its readings); it keeps growing while charging."""
+        self.register()
+        self.energy_wh = float(wh)
+
     def set_charging(self, charging: bool) -> None:
         self.register()
         self.charging_since = time.monotonic() if charging else None
@@ -60,6 +70,10 @@ class StationModel:
             count = configured_connector if e == configured_evse else 1
             evses[e] = Evse(e, {c: "Available" for c in range(1, count + 1)})
         return cls(evses)
+
+    def main_register(self) -> float:
+        """The station's main meter (evseId 0): the sum of the EVSE registers, in Wh."""
+        return round(sum(e.register() for e in self.evses.values()), 1)
 
     def connectors(self) -> list[tuple[int, int]]:
         return [(e.id, c) for e in self.evses.values() for c in e.connectors]

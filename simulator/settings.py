@@ -142,10 +142,10 @@ class Settings(BaseSettings):
 
     # --- Transactions, meter values, tariff
     TRANSACTION_DURATION: Annotated[float, Field(ge=0)] = _s(5.0, "Seconds a simulated transaction (or offline period) lasts", "Transactions")
-    CLOCK_ALIGNED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "AlignedDataInterval the CSMS is asked to set (block J)", "Transactions")
-    SAMPLED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "SampledDataTxUpdatedInterval the CSMS is asked to set (blocks I, J)", "Transactions")
-    TX_ENDED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "SampledDataTxEndedInterval the CSMS is asked to set (block J)", "Transactions")
-    CONFIGURED_TARIFF_PRICE_PER_KWH: Annotated[float, Field(ge=0)] = _s(0.25, "Energy price per kWh of VALID_ID_TOKEN's tariff (block I)", "Transactions")
+    CLOCK_ALIGNED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "Seconds between the clock-aligned meter values the station sends (whole multiples from midnight UTC; block J)", "Transactions")
+    SAMPLED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "Seconds between the periodic (sampled) meter values the station sends during a transaction (blocks I, J)", "Transactions")
+    TX_ENDED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "Seconds between the readings the Ended TransactionEvent carries (block J)", "Transactions")
+    CONFIGURED_TARIFF_PRICE_PER_KWH: Annotated[float, Field(ge=0)] = _s(0.25, "Energy price per kWh (taxes included, no other fee) of the tariff the CSMS applies to VALID_ID_TOKEN's transactions at BASIC_AUTH_CP; expected costs are energy × this price, ±0.01 (block I)", "Transactions")
     CONFIGURED_RESERVATION_EXPIRY: Seconds = _s(300, "Seconds until the reservations the CSMS is asked to make expire (block H)", "Transactions")
     CONFIGURED_UNSUPPORTED_TRIGGER_MESSAGE: str = _s("PublishFirmwareStatusNotification", "requestedMessage answered NotImplemented (TC_F_27)", "Transactions")
 

@@ -558,7 +558,8 @@ class Station(ChargePoint):
 
     def meter_value(self, evse: int, context: str, measurand: str = "Energy.Active.Import.Register") -> dict:
         return {"timestamp": now_iso(), "sampledValue": [{
-            "value": self.model.evses[evse].register(), "context": context, "measurand": measurand}]}
+            "value": self.model.evses[evse].register(), "context": context, "measurand": measurand,
+            "unitOfMeasure": {"unit": "Wh"}}]}
 
     def transaction_event_payload(self, event_type: str, trigger: str, *, evse: int | None = None,
                                   connector: int | None = None, charging_state: str | None = None,
@@ -595,6 +596,8 @@ class Station(ChargePoint):
             meter = [self.meter_value(tx.evse, context)] if context else None
         if meter:
             payload["meterValue"] = meter
+            tx.readings.extend(float(sv["value"]) for mv in meter for sv in mv["sampledValue"]
+                               if sv.get("measurand", "Energy.Active.Import.Register") == "Energy.Active.Import.Register")
         if "transaction_info" in extra:
             info.update(extra.pop("transaction_info"))
         payload.update(extra)

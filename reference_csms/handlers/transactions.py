@@ -1,5 +1,6 @@
-"""Authorization and transactions (C, E, F): Authorize, TransactionEvent, MeterValues, remote
-start/stop and transaction status, with the idTokenInfo the stored tokens call for.
+"""Authorization and transactions (C, E, F): Authorize, TransactionEvent, remote start/stop and
+transaction status, with the idTokenInfo the stored tokens call for. The meter values of an event
+are stored and checked by ``meter_values`` (J), its cost settled by ``tariff`` (I).
 
 What the CSMS decides here comes from the store: the idTokenInfo of a token (E01.FR.11/12), the
 seqNo values it holds for a transaction (a gap in an Ended transaction makes it ask the station
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply
+from . import meter_values, tariff
 from .common import send_request
 
 if TYPE_CHECKING:
@@ -145,22 +147,20 @@ def transaction_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     checked against the stored tokens (E01.FR.11/12)."""
     tx_id = payload["transactionInfo"]["transactionId"]
     before = session.store.transaction(session.id, tx_id)
-    refusal = _refusal(session, payload, before)
+    refusal = _refusal(session, payload, before) or meter_values.refusal(
+        session, "TransactionEvent", payload.get("meterValue", []))
     if refusal is not None:
         return refusal
     tx = session.store.record_event(session.id, payload)
+    meter_values.record_transaction_values(session, payload)
     response: dict[str, Any] = {}
     if "idToken" in payload and not session.csms.fault(OMIT_TOKEN_INFO):
         response["idTokenInfo"] = _token_info_for_event(session, payload, before)
     if payload["eventType"] == "Ended" and _missing_seq_nos(tx) and not session.csms.fault(IGNORE_SEQ_GAPS):
         # E14: events of T are still queued at the station; ask it about T once the answer is out
         session.later(session.request("GetTransactionStatus", status_request(session.csms, tx_id)))
+    tariff.settle(session, payload, tx, response)
     return response
-
-
-@on("MeterValues")
-def meter_values(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {}
 
 
 # ------------------------------------------------------------ operator actions
