@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from simulator.checks import require_profile, require_settings, set_case
+from simulator.checks import fail, require_profile, require_settings, set_case
 from simulator.operator import Operator
 from simulator.redaction import Redaction, install_log_redaction
 from simulator.reports import CASE_ID, ConformanceReport
@@ -25,6 +25,8 @@ SELFTEST = ROOT / "selftest"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-preflight", action="store_true", help="run every case even when the CSMS does not "
+                     "accept a station and answer its BootNotification before the first case")
     parser.addoption("--reports", default="reports", help="directory for junit.xml, report.html, "
                      "allure-results/ and summary.md/json (default: reports)")
 
@@ -74,6 +76,7 @@ class Harness:
         self.reports = reports
         self.embedded: Any = None
         self.report: ConformanceReport | None = None
+        self.outage: str | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -93,9 +96,24 @@ class Harness:
             if self.settings.CSMS_OPERATOR == "http" and not self.settings.CSMS_OPERATOR_URL:
                 update["CSMS_OPERATOR_URL"] = self.embedded.api_url
             self.settings = self.settings.model_copy(update=update)
+        self.outage = None if session.config.getoption("--no-preflight") else self.preflight()
         target = self.target()
         self.report = ConformanceReport(self.reports, target)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
+
+    def preflight(self) -> str | None:
+        """The CSMS accepts BASIC_AUTH_CP (or the lowest supported profile's station) and answers its
+        BootNotification; else the reason every case fails with."""
+        from simulator.preflight import preflight
+        s = self.settings
+        profile = min(s.supported_profiles)
+        reason = preflight(s, credentials(s, profile), make_endpoint(s))
+        if reason is None:
+            return None
+        message = f"the CSMS did not accept a station before the first case: {reason}"
+        import sys
+        sys.stderr.write(f"ERROR: {message} (every case fails with this reason; --no-preflight runs them anyway)\n")
+        return message
 
     def target(self) -> str:
         if self.embedded is not None:
@@ -135,6 +153,9 @@ def as_case(item: pytest.Function, body: Callable[..., Awaitable[None]]) -> Call
     error of a fixture."""
     @functools.wraps(body)
     async def case(*args: Any, **kwargs: Any) -> None:
+        outage = getattr(item.config.stash.get(HARNESS, None), "outage", None)
+        if outage:
+            fail("before step 1", outage)
         item.ocpp_in_call = True  # type: ignore[attr-defined]
         for station in getattr(item, "ocpp_deferred", []):
             await station.connect()
@@ -175,11 +196,15 @@ def operator(settings: Settings, trace: Trace) -> Operator:
     return Operator(settings, trace)
 
 
-@pytest.fixture
-def endpoint(settings: Settings) -> Endpoint:
+def make_endpoint(settings: Settings) -> Endpoint:
     ca = settings.path(settings.TLS_CA_CERT)
     return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
                     open_timeout=settings.CSMS_RESPONSE_TIMEOUT)
+
+
+@pytest.fixture
+def endpoint(settings: Settings) -> Endpoint:
+    return make_endpoint(settings)
 
 
 def credentials(settings: Settings, profile: int, station_id: str | None = None,
