@@ -100,3 +100,45 @@ def test_a_101_with_bad_headers_is_not_a_refusal() -> None:
     assert re.search(r"TC_A_02 step 2: HTTP status expected a refusal .*got 101: HTTP 101 with unacceptable "
                      r"headers", reasons["TC_A_02"]), reasons["TC_A_02"]
     assert "HTTP 101 with unacceptable headers" in reasons["TC_B_01"], reasons["TC_B_01"]
+
+
+# ---------------------------------------------------------------- block A: refusals count only when they are ones
+ADMITS_NOBODY = {
+    "silent_upgrade": r"the CSMS gave no answer to the upgrade within 3 s",
+    "close_at_once": r"the CSMS (closed|reset) the connection",
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(ADMITS_NOBODY))
+def test_csms_admitting_nobody_fails_the_refusal_cases(behaviour: str) -> None:
+    """A CSMS that never answers the upgrade, or closes at once, refuses everything: TC_A_02 and
+    TC_A_03 fail at their valid counterpart instead of passing on the "refusal"."""
+    with MisbehavingCsms(behaviour) as csms:
+        run = run_cases("TC_A_02 or TC_A_03", env={"CSMS_ADDRESS": csms.url})
+    verdicts, reasons = run.verdicts(), run.reasons()
+    assert verdicts == {"TC_A_02": "failed", "TC_A_03": "failed"}, run.output[-2000:]
+    for case, reason in reasons.items():
+        assert re.fullmatch(rf"{case} before step 1: the valid credentials of BASIC_AUTH_CP expected HTTP 101, got "
+                            rf"{ADMITS_NOBODY[behaviour]}.*: a refusal counts only from a CSMS that admits the "
+                            r"valid counterpart", reason), reason
+    assert "Traceback" not in run.output
+
+
+NOT_A_REFUSAL = {
+    "stall_bad_credentials": r"the CSMS gave no answer to the upgrade within 3 s",
+    "reset_bad_credentials": r"the CSMS reset the connection after the upgrade request \(no TLS alert, no HTTP answer\)",
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(NOT_A_REFUSAL))
+def test_silence_or_reset_is_not_a_refusal(behaviour: str) -> None:
+    """A CSMS that admits the valid credentials but answers wrong ones with silence (or a bare reset):
+    the refusal steps fail, saying an explicit refusal was expected."""
+    with MisbehavingCsms(behaviour) as csms:
+        run = run_cases("TC_A_02 or TC_A_03", env={"CSMS_ADDRESS": csms.url})
+    verdicts, reasons = run.verdicts(), run.reasons()
+    assert verdicts == {"TC_A_02": "failed", "TC_A_03": "failed"}, run.output[-2000:]
+    tail = r"; an explicit refusal \(HTTP 401/403/404, TLS alert, close\) was expected"
+    assert re.fullmatch(rf"TC_A_02 step 2: {NOT_A_REFUSAL[behaviour]}{tail}", reasons["TC_A_02"]), reasons
+    assert re.fullmatch(rf"TC_A_03 step 2: without Authorization header: {NOT_A_REFUSAL[behaviour]}{tail}",
+                        reasons["TC_A_03"]), reasons
