@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -151,7 +151,6 @@ class Offer:
     lowest: str
     highest: str
     compression: bool
-    notes: list[str] = field(default_factory=list)
 
 
 def station_offer(step: int | str, ca_cert: Path | None, cert: Path | None = None,
@@ -308,6 +307,17 @@ def low_tls_context(cert: Path | None = None, key: Path | None = None) -> ssl.SS
             raise ValueError(f"cannot load the client certificate {cert} / key {key}: "
                              f"{getattr(e, 'reason', None) or e}") from None
     return ctx
+
+
+def low_tls_offer(step: int | str, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:
+    """TlsTooLowProbe step 1 as a step of a case: this machine's inability to offer TLS < 1.2 is a
+    harness error (never a pass); a client certificate that cannot be loaded fails the step."""
+    try:
+        return low_tls_context(cert, key)
+    except HarnessError as e:
+        raise HarnessError(f"{where(step)}: TlsTooLowProbe: {e}") from None
+    except ValueError as e:
+        fail(step, f"TlsTooLowProbe: {e}")
 
 
 def parse_client_hello(hello: bytes) -> ClientHello:

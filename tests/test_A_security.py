@@ -21,7 +21,7 @@ from simulator.settings import Settings
 from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
 from simulator.station import Station, now_iso
 from simulator.tls_probes import (certificate_request_check, chosen_checks, cipher_suite_probe, compression_check,
-                                  host_port, low_tls_context, server_certificate_checks, tls_too_low_probe)
+                                  host_port, low_tls_offer, server_certificate_checks, tls_too_low_probe)
 from simulator.trace import Trace, add_secret
 from simulator.transport import Credentials, Endpoint, Upgrade
 
@@ -188,10 +188,7 @@ async def test_TC_A_06_tls_version_too_low(profile: int, make_station: Any, endp
     """TLS - server-side certificate - TLS version too low"""
     require_tls_variant(settings, profile)
     station = await make_station(profile, connect=False)
-    try:
-        low = low_tls_context(*client_files(settings, profile))
-    except ValueError as e:
-        fail(2, f"TlsTooLowProbe: {e}")
+    low = low_tls_offer(2, *client_files(settings, profile))
     refusal = await tls_too_low_probe(2, settings.CSMS_WSS_ADDRESS or "", low, settings.CSMS_RESPONSE_TIMEOUT)
     station.trace.note(station.id, f"TlsTooLowProbe: the CSMS refused ({refusal})")
     await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=False)
