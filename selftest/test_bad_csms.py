@@ -127,7 +127,8 @@ def test_csms_admitting_nobody_fails_the_refusal_cases(behaviour: str) -> None:
 
 NOT_A_REFUSAL = {
     "stall_bad_credentials": r"the CSMS gave no answer to the upgrade within 3 s",
-    "reset_bad_credentials": r"the CSMS reset the connection after the upgrade request \(no TLS alert, no HTTP answer\)",
+    "reset_bad_credentials": r"the CSMS reset the connection after the upgrade request "
+                             r"\(no TLS alert, no HTTP answer\)",
 }
 
 

@@ -106,7 +106,8 @@ def client_files(settings: Settings, profile: int) -> tuple[Path | None, Path | 
 
 
 async def tls_connection(settings: Settings, endpoint: Endpoint, station: Station, *, handshake: int,
-                         certificate: int, upgrade_step: int, probe: bool, certificate_request: int | None = None) -> None:
+                         certificate: int, upgrade_step: int, probe: bool,
+                         certificate_request: int | None = None) -> None:
     """Connect-SP2/SP3 with a real station's whole offer; on this connection: what the CSMS chose
     (version, suite, compression), optionally that it asked for the client certificate,
     ServerCertificateChecks, optionally the CipherSuiteProbe; then the HTTP upgrade."""
