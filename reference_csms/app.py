@@ -145,7 +145,7 @@ class CentralSystem:
         station_id, row = result
         if row["security_profile"] > 1 and not self.fault("downgrade_security_profile"):
             return self._refuse(connection, HTTPStatus.FORBIDDEN, "station requires a higher security profile")
-        if not self._password_ok(request, station_id, row):
+        if not self._password_ok(request, station_id, row) or self.fault("refuse_valid_basic_auth"):
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "bad credentials")
         connection.ocpp_profile = 1
         return None
@@ -163,8 +163,9 @@ class CentralSystem:
                 return self._refuse(connection, HTTPStatus.FORBIDDEN, "certificate CN is not the station id")
             connection.ocpp_profile = 3
             return None
-        if row["security_profile"] > 2 and self.fault("accept_unknown_client_certificate"):
-            connection.ocpp_profile = 3  # the fault: whatever certificate the station has, it is in
+        if row["security_profile"] > 2 and (self.fault("accept_unknown_client_certificate")
+                                            or self.fault("sp3_without_client_certificate")):
+            connection.ocpp_profile = 3  # the faults: a station without a (checked) certificate is in
             return None
         if row["security_profile"] > 2 and not self.fault("downgrade_security_profile"):
             return self._refuse(connection, HTTPStatus.FORBIDDEN, "station requires a client certificate")

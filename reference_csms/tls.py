@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from .app import CentralSystem
 
 ACCEPT_OLD_TLS = fault("accept_tls_1_1", "the wss endpoint also accepts TLS 1.0/1.1 handshakes")
+MAX_TLS_1_1 = fault("tls_max_1_1", "the wss endpoint's highest TLS version is 1.1: it negotiates TLS 1.1 with a "
+                    "station that offers 1.0-1.3")
+WEAK_SUITE = fault("weak_cipher_suite", "the wss endpoint speaks at most TLS 1.2 and prefers CBC/SHA-1 suites "
+                   "(ECDHE-ECDSA-AES128-SHA, AES128-SHA) outside A00.FR.318 to the mandatory ones")
 NO_RSA_SUITES = fault("no_rsa_cipher_suites", "the wss endpoint offers only the ECDHE suites, not "
                       "TLS_RSA_WITH_AES_128/256_GCM_SHA256/384")
 WRONG_SERVER_CN = fault("server_certificate_wrong_cn", "serves certificates whose subject CN is not its "
@@ -31,15 +35,41 @@ UNVERIFIED_CLIENTS = "accept_unknown_client_certificate"  # declared in handlers
 ECDHE_ECDSA = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"
 TLS_RSA = "AES128-GCM-SHA256:AES256-GCM-SHA384"
 TLS12_SUITES = f"{ECDHE_ECDSA}:{TLS_RSA}:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
+WEAK_SUITES = "ECDHE-ECDSA-AES128-SHA:AES128-SHA"
+
+
+class AlertingSSLObject(ssl.SSLObject):
+    """asyncio closes a connection whose TLS handshake failed without sending the alert OpenSSL
+    wrote, so the station would see a bare close or reset. A real CSMS tells the station why: the
+    first fatal handshake error is reported as "want read", which makes asyncio send what OpenSSL
+    wrote (the alert); the error itself is raised when the station answers or hangs up."""
+    _fatal: ssl.SSLError | None = None
+
+    def do_handshake(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
+        try:
+            super().do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise
+        except ssl.SSLError as e:
+            self._fatal = e
+            raise ssl.SSLWantReadError("send the alert first") from e
 
 
 def server_context(config: CsmsConfig, csms: "CentralSystem") -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.sslobject_class = AlertingSSLObject  # type: ignore[assignment]
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
     suites = TLS12_SUITES.replace(TLS_RSA + ":", "") if csms.fault(NO_RSA_SUITES) else TLS12_SUITES
-    if csms.fault(ACCEPT_OLD_TLS):
+    if csms.fault(ACCEPT_OLD_TLS) or csms.fault(MAX_TLS_1_1):
         ctx.minimum_version = ssl.TLSVersion.TLSv1
+        if csms.fault(MAX_TLS_1_1):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         ctx.set_ciphers(suites + ":ALL:@SECLEVEL=0")  # DEFAULT is only valid first in the list
+    elif csms.fault(WEAK_SUITE):
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(f"{WEAK_SUITES}:{suites}")
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.set_ciphers(suites)

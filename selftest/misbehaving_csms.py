@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import socket
+import struct
 import threading
 from http import HTTPStatus
 
@@ -10,7 +13,12 @@ from websockets.asyncio.server import ServerConnection, serve
 
 BEHAVIOURS = ("refuse_subprotocol", "silent", "malformed_json", "callerror", "schema_invalid",
               "close_mid_case", "boot_only", "wrong_subprotocol_101", "bad_date", "callerror_16",
-              "report_then_callerror")
+              "report_then_callerror",
+              # at the HTTP upgrade: admits nobody / answers only the suite's default valid credentials
+              "silent_upgrade", "close_at_once", "stall_bad_credentials", "reset_bad_credentials")
+RAW = ("silent_upgrade", "close_at_once")
+#: the suite's default BASIC_AUTH_CP and BASIC_AUTH_CP_PASSWORD
+VALID_AUTHORIZATION = "Basic " + base64.b64encode(b"CP_1:0123456789123456").decode()
 
 
 class MisbehavingCsms:
@@ -38,18 +46,40 @@ class MisbehavingCsms:
         return f"ws://127.0.0.1:{self.port}"
 
     async def _start(self) -> None:
+        self.stopping = asyncio.Event()
+        if self.behaviour in RAW:
+            self.server = await asyncio.start_server(self._raw, "127.0.0.1", 0)
+            self.port = self.server.sockets[0].getsockname()[1]
+            return
         self.server = await serve(self._handle, "127.0.0.1", 0, process_request=self._admit,
                                   process_response=self._process_response, subprotocols=["ocpp2.0.1"],
                                   ping_interval=None)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
+        self.stopping.set()
         self.server.close()
         await self.server.wait_closed()
 
-    def _admit(self, connection: ServerConnection, request):  # type: ignore[no-untyped-def]
+    async def _raw(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """A CSMS that admits nobody: it never answers the upgrade, or it closes the TCP connection at once."""
+        if self.behaviour == "close_at_once":
+            writer.close()
+            return
+        await reader.read(65536)
+        await self.stopping.wait()
+        writer.close()
+
+    async def _admit(self, connection: ServerConnection, request):  # type: ignore[no-untyped-def]
         if self.behaviour == "refuse_subprotocol":
             return connection.respond(HTTPStatus.BAD_REQUEST, "no subprotocol for you\n")
+        valid = request.headers.get("Authorization") == VALID_AUTHORIZATION
+        if self.behaviour == "stall_bad_credentials" and not valid:
+            await self.stopping.wait()
+        if self.behaviour == "reset_bad_credentials" and not valid:
+            sock = connection.transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.transport.abort()
         return None
 
     def _process_response(self, connection: ServerConnection, request, response):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,99 @@ def test_a_101_with_bad_headers_is_not_a_refusal() -> None:
     assert re.search(r"TC_A_02 step 2: HTTP status expected a refusal .*got 101: HTTP 101 with unacceptable "
                      r"headers", reasons["TC_A_02"]), reasons["TC_A_02"]
     assert "HTTP 101 with unacceptable headers" in reasons["TC_B_01"], reasons["TC_B_01"]
+
+
+# ---------------------------------------------------------------- block A: refusals count only when they are ones
+ADMITS_NOBODY = {
+    "silent_upgrade": r"the CSMS gave no answer to the upgrade within 3 s",
+    "close_at_once": r"the CSMS (closed|reset) the connection",
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(ADMITS_NOBODY))
+def test_csms_admitting_nobody_fails_the_refusal_cases(behaviour: str) -> None:
+    """A CSMS that never answers the upgrade, or closes at once, refuses everything: TC_A_02 and
+    TC_A_03 fail at their valid counterpart instead of passing on the "refusal"."""
+    with MisbehavingCsms(behaviour) as csms:
+        run = run_cases("TC_A_02 or TC_A_03", env={"CSMS_ADDRESS": csms.url})
+    verdicts, reasons = run.verdicts(), run.reasons()
+    assert verdicts == {"TC_A_02": "failed", "TC_A_03": "failed"}, run.output[-2000:]
+    for case, reason in reasons.items():
+        assert re.fullmatch(rf"{case} before step 1: the valid credentials of BASIC_AUTH_CP expected HTTP 101, got "
+                            rf"{ADMITS_NOBODY[behaviour]}.*: a refusal counts only from a CSMS that admits the "
+                            r"valid counterpart", reason), reason
+    assert "Traceback" not in run.output
+
+
+NOT_A_REFUSAL = {
+    "stall_bad_credentials": r"the CSMS gave no answer to the upgrade within 3 s",
+    "reset_bad_credentials": r"the CSMS reset the connection after the upgrade request "
+                             r"\(no TLS alert, no HTTP answer\)",
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(NOT_A_REFUSAL))
+def test_silence_or_reset_is_not_a_refusal(behaviour: str) -> None:
+    """A CSMS that admits the valid credentials but answers wrong ones with silence (or a bare reset):
+    the refusal steps fail, saying an explicit refusal was expected."""
+    with MisbehavingCsms(behaviour) as csms:
+        run = run_cases("TC_A_02 or TC_A_03", env={"CSMS_ADDRESS": csms.url})
+    verdicts, reasons = run.verdicts(), run.reasons()
+    assert verdicts == {"TC_A_02": "failed", "TC_A_03": "failed"}, run.output[-2000:]
+    tail = r"; an explicit refusal \(HTTP 401/403/404, TLS alert, close\) was expected"
+    assert re.fullmatch(rf"TC_A_02 step 2: {NOT_A_REFUSAL[behaviour]}{tail}", reasons["TC_A_02"]), reasons
+    assert re.fullmatch(rf"TC_A_03 step 2: without Authorization header: {NOT_A_REFUSAL[behaviour]}{tail}",
+                        reasons["TC_A_03"]), reasons
+
+
+# ---------------------------------------------------------------- block A: an absent TLS side fails alike
+TLS_CASES = "TC_A_04 or TC_A_06 or TC_A_07 or TC_A_08 or TC_A_11 or TC_A_19"
+NO_WSS = (r"(TC_A_\d\d) Connect-SP([23]): security profile \2 is declared supported but CSMS_WSS_ADDRESS is not "
+          r"set: set it to the CSMS's wss:// endpoint, or remove \2 from CONFIGURED_SUPPORTED_SECURITY_PROFILES "
+          r"\({}\)")
+
+
+def test_no_tls_endpoint_fails_every_tls_case_alike() -> None:
+    """CSMS_ADDRESS set, CSMS_WSS_ADDRESS unset: every case of a declared profile 2/3 fails with the
+    same one line naming what to set; a profile removed from the declaration is skipped instead."""
+    with MisbehavingCsms("boot_only") as csms:
+        run = run_cases(TLS_CASES, env={"CSMS_ADDRESS": csms.url})
+        declared = run_cases(TLS_CASES, env={"CSMS_ADDRESS": csms.url,
+                                             "CONFIGURED_SUPPORTED_SECURITY_PROFILES": "1,2"})
+    assert len(run.verdicts()) == 8 and set(run.verdicts().values()) == {"failed"}, run.verdicts()
+    for case, reason in run.reasons().items():
+        match = re.fullmatch(NO_WSS.format("1,2,3"), reason)
+        assert match and case.startswith(match.group(1)), reason
+    for case, verdict in declared.verdicts().items():
+        reason = declared.reasons()[case]
+        if case in ("TC_A_04[SP2]", "TC_A_06[SP2]", "TC_A_19"):
+            assert verdict == "failed" and re.fullmatch(NO_WSS.format("1,2"), reason), (case, reason)
+        else:
+            assert verdict == "skipped" and reason == "security profile 3 is not in " \
+                "CONFIGURED_SUPPORTED_SECURITY_PROFILES", (case, verdict, reason)
+    assert "Traceback" not in run.output + declared.output
+
+
+def test_unreachable_tls_endpoint_or_bad_tls_file_is_one_line(tmp_path: Path) -> None:
+    """A refused wss port and an unreadable client certificate: each TLS case fails with one line
+    naming its step and the cause, never a traceback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with MisbehavingCsms("boot_only") as csms:
+        run = run_cases("TC_A_04 or TC_A_06 or TC_A_07 or TC_A_08",
+                        env={"CSMS_ADDRESS": csms.url, "CSMS_WSS_ADDRESS": f"wss://127.0.0.1:{port}"})
+    assert len(run.verdicts()) == 6 and set(run.verdicts().values()) == {"failed"}, run.verdicts()
+    for case, reason in run.reasons().items():
+        assert re.fullmatch(rf"TC_A_0\d (step \d|before step 1): (TlsTooLowProbe: )?cannot reach "
+                            rf"(wss://)?127\.0\.0\.1:{port}(/CP_\d)?: connection refused", reason), reason
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    bad = run_cases("TC_A_06 or TC_A_07 or TC_A_08", env={"TLS_CLIENT_CERT": str(garbage)})
+    assert bad.verdicts() == {"TC_A_06[SP2]": "passed", "TC_A_06[SP3]": "failed", "TC_A_07": "failed",
+                              "TC_A_08": "failed"}, bad.output[-2000:]
+    reasons = bad.reasons()
+    assert reasons["TC_A_06[SP3]"].startswith("TC_A_06 step 2: TlsTooLowProbe: cannot load the client certificate")
+    assert reasons["TC_A_07"].startswith(f"TC_A_07 step 4: cannot load the client certificate {garbage}")
+    assert reasons["TC_A_08"].startswith("TC_A_08 before step 1: cannot load TLS files for CP_3")
+    assert "Traceback" not in run.output + bad.output

@@ -18,17 +18,36 @@ from simulator.tls_probes import client_hello_versions, low_hello_precheck, low_
 
 SP2, SP3 = "TC_A_04[SP2]", "TC_A_04[SP3]"
 ANY_101 = r"HTTP status expected a refusal \(not 101; 401 expected\), got 101"
+CERT_101 = r"HTTP status expected a refusal \(TLS alert, close or HTTP != 101\), got 101: the WebSocket was opened"
+TLS_VERSION = r"negotiated TLS version expected 'TLSv1\.2' or 'TLSv1\.3', got 'TLSv1\.1'"
+WEAK_SUITE = (r"negotiated cipher suite expected one of the four A00\.FR\.318 suites over TLSv1\.2, got "
+              r"ECDHE-ECDSA-AES128-SHA \(OpenSSL name\)")
 
 # fault -> {case (with [variant]): regex the one-line reason must match}
 FAULTS: dict[str, dict[str, str]] = {
+    "refuse_valid_basic_auth": {
+        "TC_A_01": r"TC_A_01 step 2: status expected 101 with Sec-WebSocket-Protocol ocpp2\.0\.1, got HTTP 401"},
     "accept_wrong_password": {
         "TC_A_02": rf"TC_A_02 step 2: {ANY_101}",
         "TC_A_03": rf"TC_A_03 step 4: with a wrong password: {ANY_101}"},
     "accept_tls_1_1": {
         "TC_A_06[SP2]": r"TC_A_06 step 2: TlsTooLowProbe: CSMS accepted TLSv1(\.[01])? ",
         "TC_A_06[SP3]": r"TC_A_06 step 2: TlsTooLowProbe: CSMS accepted TLSv1(\.[01])? "},
+    "tls_max_1_1": {
+        SP2: rf"TC_A_04 step 2: {TLS_VERSION}$",
+        SP3: rf"TC_A_04 step 2: {TLS_VERSION}$",
+        "TC_A_06[SP2]": r"TC_A_06 step 2: TlsTooLowProbe: CSMS accepted TLSv1\.1 ",
+        "TC_A_07": rf"TC_A_07 step 4: {TLS_VERSION}$"},
+    "weak_cipher_suite": {
+        SP2: rf"TC_A_04 step 2: {WEAK_SUITE}",
+        SP3: rf"TC_A_04 step 2: {WEAK_SUITE}",
+        "TC_A_06[SP3]": rf"TC_A_06 step 4: {WEAK_SUITE}",
+        "TC_A_07": rf"TC_A_07 step 4: {WEAK_SUITE}"},
     "accept_unknown_client_certificate": {
-        "TC_A_08": r"TC_A_08 step 2: no WebSocket expected with TLS_INVALID_CLIENT_CERT \(unknown CA\), got HTTP 101"},
+        "TC_A_07": r"TC_A_07 step 2: CertificateRequest expected in the CSMS's TLS handshake, got none",
+        "TC_A_08": rf"TC_A_08 step 2: with TLS_INVALID_CLIENT_CERT \(unknown CA\): {CERT_101}"},
+    "sp3_without_client_certificate": {
+        "TC_A_08": rf"TC_A_08 step 2: without a client certificate: {CERT_101}"},
     "password_wrong_length": {
         "TC_A_09": r"TC_A_09 step 1: \(harness\) attributeValue expected 16-40 characters of the passwordString "
                    r"alphabet, got a value of 12 characters"},
@@ -53,7 +72,7 @@ FAULTS: dict[str, dict[str, str]] = {
         "TC_A_14": r"TC_A_14 step 8: CSMS answered SecurityEventNotificationRequest with CALLERROR"},
     "downgrade_security_profile": {
         "TC_A_19": r"TC_A_19 step 11: security profile 1 after the upgrade: HTTP status expected a refusal "
-                   r"\(HTTP != 101, TLS failure or reset\), got 101"},
+                   r"\(HTTP != 101, TLS alert or close\), got 101"},
     "wrong_network_profile": {
         "TC_A_19": r"TC_A_19 step 1: connectionData.messageTimeout expected 30, got 31"},
     "no_rsa_cipher_suites": {
@@ -81,7 +100,7 @@ def test_profile_upgrade_from_sp2() -> None:
                    r"chain to TLS_CLIENT_CA_CERT"}, env)
     assert_fault_fails("downgrade_security_profile", {
         "TC_A_19": r"TC_A_19 step 11: security profile 2 after the upgrade: HTTP status expected a refusal "
-                   r"\(HTTP != 101, TLS failure or reset\), got 101"}, env)
+                   r"\(HTTP != 101, TLS alert or close\), got 101"}, env)
 
 
 # ---------------------------------------------------------------- TLS < 1.2 cannot be offered

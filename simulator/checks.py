@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, NoReturn
@@ -180,8 +181,36 @@ def require_settings(settings: Any, *names: str) -> None:
 
 
 def require_profile(settings: Any, profile: int) -> None:
-    """Skip a case (or variant) that needs a security profile the CSMS does not support."""
+    """A case (or variant) that needs a security profile: skipped when the user declares the CSMS
+    does not support it; failed, naming what to set, when it is declared supported but the station
+    cannot reach it (no CSMS_WSS_ADDRESS, a missing TLS file): a report must not hide a CSMS without
+    TLS behind skips."""
     if profile not in settings.supported_profiles:
         pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
-    if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
-        pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
+    if profile == 1:
+        return
+    unset = f"or remove {profile} from CONFIGURED_SUPPORTED_SECURITY_PROFILES " \
+            f"({settings.CONFIGURED_SUPPORTED_SECURITY_PROFILES})"
+    if not settings.CSMS_WSS_ADDRESS:
+        fail(f"Connect-SP{profile}", f"security profile {profile} is declared supported but CSMS_WSS_ADDRESS is "
+                                     f"not set: set it to the CSMS's wss:// endpoint, {unset}")
+    files = [("TLS_CA_CERT", settings.TLS_CA_CERT)]
+    if profile == 3:
+        files += [("TLS_CLIENT_CERT", settings.TLS_CLIENT_CERT), ("TLS_CLIENT_KEY", settings.TLS_CLIENT_KEY)]
+    for name, value in files:
+        if not value or not settings.path(value).is_file():
+            fail(f"Connect-SP{profile}", f"security profile {profile} needs {name}, but {value or '(unset)'} is not "
+                                         f"a file: set {name}, {unset}")
+
+
+class ConformanceWarning(UserWarning):
+    """A check that is reported, not part of the verdict: Part 6's non-fatal checks, and checks
+    this machine cannot make fail (never counted as a pass)."""
+
+
+def warn(step: int | str | None, message: str, trace: Any = None, source: str = "harness") -> None:
+    """A warning in the trace and as a pytest warning: ``TC_A_04 step 3 (warning): ...``."""
+    text = f"{where(step)} (warning): {message}"
+    if trace is not None:
+        trace.note(source, text)
+    warnings.warn(ConformanceWarning(text), stacklevel=2)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from .checks import HarnessError
 from .trace import Trace, redact
 
 CASE_ID = re.compile(r"TC_([A-P])_(\d+)")
@@ -54,6 +55,10 @@ class ConformanceReport:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
         outcome = yield
         report = outcome.get_result()
+        if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
+            # the harness (this machine, its material) stopped the case: an error, one line, wherever raised
+            report.longrepr = f"HarnessError: {call.excinfo.value}"
+            report.ocpp_harness_error = True  # type: ignore[attr-defined]
         trace: Trace | None = getattr(item, "ocpp_trace", None)
         if trace is not None and (report.when == "call" or (report.when != "call" and report.failed)):
             text = trace.text()
@@ -74,7 +79,7 @@ class ConformanceReport:
         existing = self.results.get(key)
         if report.when == "call" or report.failed or report.skipped:
             verdict = "passed" if report.passed else ("skipped" if report.skipped else "failed")
-            if report.when != "call" and report.failed:
+            if report.failed and (report.when != "call" or getattr(report, "ocpp_harness_error", False)):
                 verdict = "error"
             reason = ""
             if report.skipped:

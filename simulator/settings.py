@@ -59,7 +59,7 @@ class Settings(BaseSettings):
 
     # --- CSMS under test and how to drive it
     CSMS_ADDRESS: WsUrl = _s(None, "ws:// endpoint of the CSMS for security profile 1 (the station id is appended). Unset: the embedded reference CSMS is started and used", "CSMS")
-    CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: cases needing it are skipped", "CSMS")
+    CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: the cases of profiles 2 and 3 fail unless those profiles are removed from CONFIGURED_SUPPORTED_SECURITY_PROFILES", "CSMS")
     CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin)", "CSMS")
     CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS")
     CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     CONFIGURED_CSR_ORGANIZATION: str = _s("Conformance CPO", "O of the CSRs the simulator sends", "TLS")
     CONFIGURED_CSR_COUNTRY: str = _s("NL", "C of the CSRs the simulator sends", "TLS")
     CONFIGURED_CSR_ORGANIZATIONAL_UNIT: str = _s("Charging", "OU of the V2G / combined CSRs", "TLS")
-    CONFIGURED_SUPPORTED_SECURITY_PROFILES: str = _s("1,2,3", "Security profiles the CSMS supports; cases needing another are skipped", "TLS")
+    CONFIGURED_SUPPORTED_SECURITY_PROFILES: str = _s("1,2,3", "Security profiles the CSMS supports; cases needing another are skipped, cases of a listed profile the station cannot reach (no CSMS_WSS_ADDRESS, a missing TLS file) fail", "TLS")
     CONFIGURED_SUPPORTS_ISO15118: bool = _s(True, "Whether the CSMS supports ISO 15118 certificate handling", "TLS")
 
     # --- ISO 15118 / contract certificates (block C, M)

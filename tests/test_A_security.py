@@ -3,9 +3,7 @@ reusable-states.md)."""
 from __future__ import annotations
 
 import secrets
-import ssl
 import tempfile
-import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, AsyncIterator, Callable, Iterator
@@ -13,54 +11,36 @@ from typing import Any, AsyncIterator, Callable, Iterator
 import pytest
 
 from simulator import actions
-from simulator.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr, parse_chain,
-                                    public_key_der)
-from simulator.checks import HarnessError, Rule, require_profile, check, check_fields, check_that, fail, get_path, where
+from simulator.admission import (check_upgraded, open_upgrade, open_with_station_offer, require_admission,
+                                 require_refusal)
+from simulator.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr,
+                                    parse_chain, public_key_der)
+from simulator.checks import (HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
+                              warn, where)
 from simulator.settings import Settings
 from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
 from simulator.station import Station, now_iso
-from simulator.tls_probes import (GOOD_VERSIONS, cipher_suite_probe, host_port, low_hello_precheck,
-                                  low_tls_context, open_recorded, server_certificate_checks, tls_too_low_probe)
+from simulator.tls_probes import (certificate_request_check, chosen_checks, cipher_suite_probe, compression_check,
+                                  host_port, low_tls_offer, server_certificate_checks, tls_too_low_probe)
 from simulator.trace import Trace, add_secret
-from simulator.transport import Credentials, Endpoint, Upgrade, open_websocket
+from simulator.transport import Credentials, Endpoint, Upgrade
 
 PASSWORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=:+|@."
 TLS_VARIANTS = pytest.mark.parametrize("profile", [2, 3], ids=["SP2", "SP3"])
-
-
-class ConformanceWarning(UserWarning):
-    """A check Part 6 marks non-fatal: reported, not part of the verdict."""
+CLIENT_CERT_REFUSAL = "TLS alert, close or HTTP != 101"
 
 
 # ---------------------------------------------------------------- helpers
 def require_tls_variant(settings: Settings, profile: int) -> None:
-    """TC_A_04/TC_A_06 variants: skip an unsupported profile, but Part 6 needs SP2 and/or SP3, so
-    when neither can run the SP2 variant fails instead of both skipping."""
-    if settings.CSMS_WSS_ADDRESS and {2, 3} & settings.supported_profiles:
-        require_profile(settings, profile)
-        return
-    if profile == 3:
-        pytest.skip("the SP2 variant reports that neither security profile 2 nor 3 can run")
-    fail("before step 1", "Part 6 needs security profile 2 and/or 3, but neither can run "
-                          "(CONFIGURED_SUPPORTED_SECURITY_PROFILES without 2 and 3, or CSMS_WSS_ADDRESS unset)")
-
-
-def check_upgraded(step: int | str, upgrade: Upgrade) -> None:
-    """HTTP 101 with subprotocol ocpp2.0.1."""
-    check_that(step, upgrade.opened, f"status expected 101 with Sec-WebSocket-Protocol ocpp2.0.1, got "
-                                      f"{upgrade.error or upgrade.status}")
-    check(step, "Sec-WebSocket-Protocol", upgrade.subprotocol, "ocpp2.0.1")
-
-
-async def check_refused(step: int | str, upgrade: Upgrade, trace: Trace, station_id: str, what: str = "",
-                        expected: str = "not 101; 401 expected") -> None:
-    """No WebSocket: any refusal (HTTP != 101, TLS alert, reset) passes; the trace says which."""
-    if upgrade.upgraded:
-        if upgrade.opened:
-            await upgrade.connection.close()
-        fail(step, f"{what}HTTP status expected a refusal ({expected}), got 101: "
-                   f"{'the WebSocket was opened' if upgrade.opened else upgrade.error}")
-    trace.note(station_id, f"step {step}: {what}the CSMS refused the connection ({upgrade.error or upgrade.status})")
+    """TC_A_04/TC_A_06 variants: a profile declared unsupported skips its variant, but Part 6 needs
+    SP2 and/or SP3, so when neither is declared the SP2 variant fails instead of both skipping; a
+    declared profile that cannot be reached fails (require_profile)."""
+    if not {2, 3} & settings.supported_profiles:
+        if profile == 3:
+            pytest.skip("the SP2 variant reports that neither security profile 2 nor 3 can run")
+        fail("before step 1", "Part 6 needs security profile 2 and/or 3, but CONFIGURED_SUPPORTED_SECURITY_PROFILES "
+                              f"({settings.CONFIGURED_SUPPORTED_SECURITY_PROFILES}) has neither")
+    require_profile(settings, profile)
 
 
 def adopt(station: Station, upgrade: Upgrade, creds: Credentials | None = None) -> None:
@@ -76,8 +56,6 @@ async def boot(station: Station, step: int, reports_step: int | None = None) -> 
     response = await boot_notification(station, step=step)
     check(step, "status", response["status"], "Accepted")
     await report_connectors(station, reports_step or step)
-
-
 
 
 def random_password(avoid: str) -> str:
@@ -118,9 +96,7 @@ def set_variables_reply(status: str) -> Callable[[dict], dict]:
 def warn_unless(station: Station, step: int | str, condition: bool, message: str) -> None:
     """A non-fatal check (Part 6 "warning"): noted in the trace and as a pytest warning."""
     if not condition:
-        text = f"{where(step)} (warning): {message}"
-        station.trace.note(station.id, text)
-        warnings.warn(ConformanceWarning(text), stacklevel=2)
+        warn(step, message, station.trace, station.id)
 
 
 def client_files(settings: Settings, profile: int) -> tuple[Path | None, Path | None]:
@@ -130,24 +106,29 @@ def client_files(settings: Settings, profile: int) -> tuple[Path | None, Path | 
 
 
 async def tls_connection(settings: Settings, endpoint: Endpoint, station: Station, *, handshake: int,
-                         certificate: int, upgrade_step: int, probe: bool) -> None:
-    """Connect-SP2/SP3 keeping the TLS facts: handshake version, ServerCertificateChecks on this
-    connection, optionally the CipherSuiteProbe, then the HTTP upgrade."""
-    upgrade, info = await open_recorded(endpoint, station.creds)
-    adopt(station, upgrade)
-    if info is None:
-        fail(handshake, f"the TLS handshake did not complete: {upgrade.error}")
-    station.trace.note(station.id, f"TLS handshake: {info.version}, cipher {info.cipher}, "
-                                   f"compression {info.compression}")
-    check(handshake, "negotiated TLS version", info.version, GOOD_VERSIONS)
+                         certificate: int, upgrade_step: int, probe: bool,
+                         certificate_request: int | None = None) -> None:
+    """Connect-SP2/SP3 with a real station's whole offer; on this connection: what the CSMS chose
+    (version, suite, compression), optionally that it asked for the client certificate,
+    ServerCertificateChecks, optionally the CipherSuiteProbe; then the HTTP upgrade."""
     host, _ = host_port(settings.CSMS_WSS_ADDRESS or "")
+    upgrade, info, offer = await open_with_station_offer(handshake, endpoint, station.creds, host)
+    adopt(station, upgrade)
+    station.trace.note(station.id, f"TLS handshake (station offered {offer.lowest}-{offer.highest}): "
+                                   f"{info.version}, cipher {info.cipher}, compression {info.compression}")
+    notes = [(handshake, note) for note in chosen_checks(handshake, info, offer)]
+    if certificate_request is not None:
+        notes += [(certificate_request, note) for note in certificate_request_check(certificate_request, info)]
     server_certificate_checks(certificate, info, host)
+    notes += [(certificate, note) for note in compression_check(certificate, info, offer)]
     if probe:
         cert, key = client_files(settings, station.creds.profile)
         await cipher_suite_probe(certificate, settings.CSMS_WSS_ADDRESS or "", endpoint.ca_cert, cert, key,
                                  settings.CSMS_RESPONSE_TIMEOUT)
         station.trace.note(station.id, "CipherSuiteProbe: all four mandatory suites negotiated over TLS 1.2")
     check_upgraded(upgrade_step, upgrade)
+    for step, note in notes:
+        warn(step, note, station.trace, station.id)
 
 
 @pytest.fixture
@@ -161,7 +142,7 @@ def key_dir() -> Iterator[Path]:
 async def test_TC_A_01_basic_auth_valid(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
     """Basic Authentication - Valid username/password combination"""
     station = await make_station(1, connect=False)
-    upgrade = await open_websocket(endpoint, station.creds)
+    upgrade = await open_upgrade(2, endpoint, station.creds)
     adopt(station, upgrade)
     check_upgraded(2, upgrade)
     await boot(station, 4, 6)
@@ -172,21 +153,22 @@ async def test_TC_A_02_basic_auth_username_not_station_id(endpoint: Endpoint, se
                                                            trace: Trace) -> None:
     """Basic Authentication - Username does not equal ChargingStationId"""
     require_profile(settings, 1)
-    sid = settings.BASIC_AUTH_CP
-    creds = Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD, username=sid + "Invalid")
-    upgrade = await open_websocket(endpoint, creds)
-    await check_refused(2, upgrade, trace, sid)
+    sid, password = settings.BASIC_AUTH_CP, settings.BASIC_AUTH_CP_PASSWORD
+    await require_admission("before step 1", endpoint, Credentials(sid, 1, password),
+                            "the valid credentials of BASIC_AUTH_CP")
+    await require_refusal(2, endpoint, Credentials(sid, 1, password, username=sid + "Invalid"), trace)
 
 
 async def test_TC_A_03_basic_auth_invalid_password(endpoint: Endpoint, settings: Settings, trace: Trace) -> None:
     """Basic Authentication - Invalid password"""
     require_profile(settings, 1)
     sid = settings.BASIC_AUTH_CP
-    upgrade = await open_websocket(endpoint, Credentials(sid, 1, None), authorization=None)
-    await check_refused(2, upgrade, trace, sid, "without Authorization header: ")
+    await require_admission("before step 1", endpoint, Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD),
+                            "the valid credentials of BASIC_AUTH_CP")
+    await require_refusal(2, endpoint, Credentials(sid, 1, None), trace, "without Authorization header: ",
+                          authorization=None)
     wrong = Credentials(sid, 1, random_password(settings.BASIC_AUTH_CP_PASSWORD))
-    upgrade = await open_websocket(endpoint, wrong)
-    await check_refused(4, upgrade, trace, sid, "with a wrong password: ")
+    await require_refusal(4, endpoint, wrong, trace, "with a wrong password: ")
 
 
 # ---------------------------------------------------------------- TLS server side (A00)
@@ -201,25 +183,14 @@ async def test_TC_A_04_tls_server_certificate_valid(profile: int, make_station: 
     await station.still_connected()
 
 
-@pytest.fixture
-def low_tls(profile: int, settings: Settings) -> ssl.SSLContext:
-    """TlsTooLowProbe steps 1-2 before the case: a TLS 1.0/1.1-only context that this machine can
-    really offer; otherwise the case errors (never passes)."""
-    require_tls_variant(settings, profile)
-    ctx = low_tls_context(*client_files(settings, profile))
-    try:
-        low_hello_precheck(ctx, host_port(settings.CSMS_WSS_ADDRESS or "")[0])
-    except HarnessError as e:
-        raise HarnessError(f"{where(2)}: TlsTooLowProbe: {e}") from None
-    return ctx
-
-
 @TLS_VARIANTS
-async def test_TC_A_06_tls_version_too_low(profile: int, low_tls: ssl.SSLContext, make_station: Any,
-                                           endpoint: Endpoint, settings: Settings) -> None:
+async def test_TC_A_06_tls_version_too_low(profile: int, make_station: Any, endpoint: Endpoint,
+                                           settings: Settings) -> None:
     """TLS - server-side certificate - TLS version too low"""
+    require_tls_variant(settings, profile)
     station = await make_station(profile, connect=False)
-    refusal = await tls_too_low_probe(2, settings.CSMS_WSS_ADDRESS or "", low_tls, settings.CSMS_RESPONSE_TIMEOUT)
+    low = low_tls_offer(2, *client_files(settings, profile))
+    refusal = await tls_too_low_probe(2, settings.CSMS_WSS_ADDRESS or "", low, settings.CSMS_RESPONSE_TIMEOUT)
     station.trace.note(station.id, f"TlsTooLowProbe: the CSMS refused ({refusal})")
     await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=False)
     await boot(station, 7)
@@ -231,32 +202,34 @@ async def test_TC_A_07_client_certificate_valid(make_station: Any, endpoint: End
     """TLS - Client-side certificate - valid certificate"""
     require_profile(settings, 3)
     station = await make_station(3, connect=False)
-    await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=True)
+    await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=True,
+                         certificate_request=2)
     await boot(station, 7)
     await station.still_connected()
 
 
-async def test_TC_A_08_client_certificate_invalid(make_station: Any, endpoint: Endpoint, settings: Settings) -> None:
+async def test_TC_A_08_client_certificate_invalid(make_station: Any, endpoint: Endpoint, settings: Settings,
+                                                  trace: Trace) -> None:
     """TLS - Client-side certificate - Invalid certificate"""
     require_profile(settings, 3)
     sid, s = settings.SECURITY_PROFILE_3_CP, settings
     invalid = (("TLS_INVALID_CLIENT_CERT", "unknown CA", s.TLS_INVALID_CLIENT_CERT, s.TLS_INVALID_CLIENT_KEY),
                ("TLS_EXPIRED_CLIENT_CERT", "expired", s.TLS_EXPIRED_CLIENT_CERT, s.TLS_EXPIRED_CLIENT_KEY),
                ("TLS_WRONG_CN_CLIENT_CERT", "wrong CN", s.TLS_WRONG_CN_CLIENT_CERT, s.TLS_WRONG_CN_CLIENT_KEY))
-    for name, kind, cert, _ in invalid:  # the harness's own material must be what it claims
+    for name, kind, cert, key in invalid:  # the harness's own material must be what it claims
+        for setting, value in ((name, cert), (name.replace("_CERT", "_KEY"), key)):
+            check_that("before step 1", s.path(value).is_file(), f"{setting} {value} is not a file: set {setting}")
         problem = invalid_fixture_problem(kind, s.path(cert), sid, s.path(s.client_ca_cert))
         if problem:
             raise HarnessError(f"{where('before step 1')}: {name} is not an invalid certificate: {problem}")
     station = await make_station(3, connect=False)
+    await require_admission("before step 1", endpoint, station.creds, "the valid certificate TLS_CLIENT_CERT")
     for name, kind, cert, key in invalid:
-        creds = Credentials(sid, 3, None, s.path(cert), s.path(key))
-        upgrade = await open_websocket(endpoint, creds)
-        if upgrade.upgraded:
-            if upgrade.opened:
-                await upgrade.connection.close()
-            fail(2, f"no WebSocket expected with {name} ({kind}), got HTTP 101: the CSMS accepted the certificate")
-        station.trace.note(sid, f"step 2: {name} ({kind}) refused: {upgrade.error or upgrade.status}")
-    upgrade = await open_websocket(endpoint, station.creds)
+        await require_refusal(2, endpoint, Credentials(sid, 3, None, s.path(cert), s.path(key)), trace,
+                              f"with {name} ({kind}): ", CLIENT_CERT_REFUSAL)
+    await require_refusal(2, endpoint, Credentials(sid, 3, None), trace, "without a client certificate: ",
+                          CLIENT_CERT_REFUSAL)
+    upgrade = await open_upgrade(4, endpoint, station.creds)
     adopt(station, upgrade)
     check_upgraded(4, upgrade)
     await boot(station, 5)
@@ -311,7 +284,7 @@ async def test_TC_A_09_update_password_accepted(make_station: Any, endpoint: End
                                  f"alphabet, got {shape}")
     await station.disconnect()
     creds = Credentials(sid, 1, new)
-    upgrade = await open_websocket(endpoint, creds)
+    upgrade = await open_upgrade(4, endpoint, creds)
     adopt(station, upgrade, creds)
     check_upgraded(4, upgrade)
 
@@ -323,7 +296,7 @@ async def test_TC_A_10_update_password_rejected(make_station: Any, endpoint: End
     await booted(station)
     await change_password_request(station, settings, "Rejected")
     await station.disconnect()
-    upgrade = await open_websocket(endpoint, Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD))
+    upgrade = await open_upgrade(4, endpoint, Credentials(sid, 1, settings.BASIC_AUTH_CP_PASSWORD))
     adopt(station, upgrade)
     check_upgraded(4, upgrade)
     await boot(station, 6, 8)
@@ -339,7 +312,7 @@ async def test_TC_A_11_renew_charging_station_certificate(make_station: Any, end
     renewed = await renew_charging_station_certificate(station)
     creds = renewed.credentials(station.id, key_dir)
     await station.disconnect()
-    upgrade = await open_websocket(endpoint, creds)
+    upgrade = await open_upgrade(8, endpoint, creds)
     adopt(station, upgrade, creds)
     check_upgraded(8, upgrade)
     await station.still_connected()
@@ -449,15 +422,14 @@ async def test_TC_A_19_upgrade_security_profile(make_station: Any, endpoint: End
         high_creds = Credentials(sid, 2, password)
     await upgrade_steps(station, settings, low + 1)
     await station.disconnect()
-    upgrade = await open_websocket(endpoint, high_creds)
+    upgrade = await open_upgrade(8, endpoint, high_creds)
     adopt(station, upgrade, high_creds)
     check_upgraded(8, upgrade)
     await boot(station, 9)
     await station.disconnect()
-    upgrade = await open_websocket(endpoint, low_creds)
-    await check_refused(11, upgrade, station.trace, sid, f"security profile {low} after the upgrade: ",
-                        expected="HTTP != 101, TLS failure or reset")
-    upgrade = await open_websocket(endpoint, high_creds)
+    await require_refusal(11, endpoint, low_creds, station.trace, f"security profile {low} after the upgrade: ",
+                          "HTTP != 101, TLS alert or close")
+    upgrade = await open_upgrade(13, endpoint, high_creds)
     adopt(station, upgrade, high_creds)
     check_upgraded(13, upgrade)
     await station.still_connected()

@@ -27,6 +27,10 @@ fault("accept_wrong_password", "accepts Basic Auth with any password or username
 fault("downgrade_security_profile", "accepts a station on a lower security profile than it was upgraded to")
 fault("accept_unknown_client_certificate", "does not ask for or verify station client certificates: a "
       "station on profile 3 gets in with an unknown-CA, expired or wrong-CN certificate")
+fault("sp3_without_client_certificate", "admits a profile 3 station that presents no client certificate: the CN "
+      "is checked only when a certificate is presented")
+fault("refuse_valid_basic_auth", "answers HTTP 401 to every security profile 1 upgrade, also with the station's "
+      "valid Basic Auth credentials")
 SHORT_PASSWORD = fault("password_wrong_length", "SetBasicAuthPassword sends a 12-character password "
                        "(BasicAuthPassword must have 16-40)")
 STORE_REJECTED = fault("store_rejected_password", "stores a new BasicAuthPassword even when the station "
