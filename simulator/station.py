@@ -470,6 +470,15 @@ class Station(ChargePoint):
             reply = self.default_reply(action, payload)
         if inspect.isawaitable(reply):
             reply = await reply
+        if isinstance(reply, CallError):  # the station refuses the request (e.g. NotSupported)
+            try:
+                await self._send(dumps([CALLERROR, unique_id, reply.code, reply.description, reply.details or {}]))
+            except ConnectionClosed:
+                pass
+            if exp is not None:
+                exp.received_at = time.time()
+                exp.future.set_result(payload)
+            return
         problem = schema_problem(action, CALLRESULT, reply)
         if problem:
             raise AssertionError(f"harness bug: own {action}Response is schema-invalid: {problem}")
