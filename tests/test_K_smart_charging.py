@@ -124,7 +124,8 @@ async def profiles_report(station: Station, request_step: int, report_step: int,
     per EVSE, tbc on all but the last); each report needs a CALLRESULT (step ``report_step``). A
     request that selects nothing the station holds fails at its own step."""
     if not sc.selected(station, request):
-        held = [(p.evse, p.source, sc.wire(p.profile)) for p in station.model.profiles]
+        held = [f"{p.profile['chargingProfilePurpose']} id {p.profile['id']} stackLevel {p.profile['stackLevel']} "
+                f"on EVSE {p.evse} from {p.source}" for p in station.model.profiles]
         fail(request_step, f"GetChargingProfilesRequest (evseId {request.get('evseId', 'absent')}, criteria "
                            f"{request.get('chargingProfile')}) selects none of the profiles the station holds: {held}")
     return await send_profile_reports(station, request, report_step)
