@@ -60,6 +60,8 @@ FAULTS = {
     "ignore_renegotiation": {
         "TC_K_57": r"TC_K_57 step 2: status expected 'Accepted' or 'Processing', got 'Rejected'",
         "TC_K_59": r"TC_K_59 step 4: status expected 'Accepted' or 'Processing', got 'Rejected'"},
+    "renegotiate_without_cause": {"TC_K_53": r"TC_K_53 step 9: expected no SetChargingProfileRequest after step 3's "
+                                             r"\(no renegotiation without cause\), got one with evseId 1"},
     "accept_any_ev_schedule": {"TC_K_55": r"TC_K_55 step 6: status expected 'Rejected', got 'Accepted'"},
     "reject_external_limits": {
         "TC_K_48": rf"TC_K_48 step 2: {LIMIT_ERROR.format('NotifyChargingLimit')}",

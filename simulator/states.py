@@ -264,13 +264,16 @@ async def ev_schedule(station: Station, step: int, chargingschedule: dict) -> di
                                                            "chargingSchedule": chargingschedule}, step)
 
 
-async def load_leveling(station: Station, needs: dict) -> dict:
+async def load_leveling(station: Station, needs: dict, then: Expectation | None = None) -> dict:
     """Steps 1-8 of ISO15118SmartCharging (also the own steps of TC_K_53): charging needs → the
-    CSMS's TxProfile → the EV's schedule, unchanged → charging. Returns the profile request."""
+    CSMS's TxProfile → the EV's schedule, unchanged → charging. ``then`` (registered unarmed
+    before) is armed once step 3's profile is in. Returns the profile request."""
     profile = tx_profile_request(station)
     response = await station.send("NotifyEVChargingNeeds", needs, 2)
     check(2, "status", response["status"], OneOf("Accepted", "Processing"))
     request = await profile.wait(3, timeout=processing_timeout(station, response["status"]))
+    if then is not None:
+        then.arm()
     check_tx_profile(station, 3, request)
     schedule = await ev_schedule(station, 6, request["chargingProfile"]["chargingSchedule"][0])
     check(6, "status", schedule["status"], "Accepted")

@@ -559,9 +559,15 @@ async def test_TC_K_53_load_leveling_success(cp: Station, settings: Settings) ->
     await booted(cp)
     await ev_connected_pre_session(cp)
     await authorized(cp)
-    await load_leveling(cp, ev_charging_needs(cp))
-    await cp.expect_no("SetChargingProfile", 9, settings.CONFIGURED_NO_RENEGOTIATION_WAIT,
-                       match={"evseId": settings.CONFIGURED_EVSE_ID})
+    renegotiation = cp.expecting("SetChargingProfile", reply=station_answer(cp), armed=False,
+                                 why="any SetChargingProfileRequest after step 3's renegotiates without cause")
+    await load_leveling(cp, ev_charging_needs(cp), then=renegotiation)
+    await cp.quiet_for(settings.CONFIGURED_NO_RENEGOTIATION_WAIT)
+    cp.forget(renegotiation)
+    if renegotiation.arrived:
+        again = renegotiation.future.result()
+        fail(9, "expected no SetChargingProfileRequest after step 3's (no renegotiation without cause), got one "
+                f"with evseId {again['evseId']}, chargingProfile.id {again['chargingProfile']['id']}")
 
 
 async def test_TC_K_55_load_leveling_ev_exceeds_limits(cp: Station, settings: Settings) -> None:

@@ -42,6 +42,7 @@ WRONG_SOURCE = fault("wrong_limit_source", "asks GetChargingProfiles by another 
 NO_EV_SCHEDULE = fault("no_ev_schedule", "answers NotifyEVChargingNeeds Rejected and computes no schedule (no TxProfile)")
 IGNORE_RENEGOTIATION = fault("ignore_renegotiation", "answers new charging needs of a transaction that already had some Rejected and sends no new TxProfile")
 ACCEPT_ANY_EV_SCHEDULE = fault("accept_any_ev_schedule", "accepts an EV charging schedule that exceeds its TxProfile (and does not renegotiate)")
+RENEGOTIATE_WITHOUT_CAUSE = fault("renegotiate_without_cause", "sends the transaction's TxProfile again right after accepting the EV's schedule, with nothing changed")
 REJECT_EXTERNAL = fault("reject_external_limits", "answers NotifyChargingLimit and ClearedChargingLimit by a CALLERROR")
 REJECT_REPORTS = fault("reject_profile_reports", "answers ReportChargingProfiles by a CALLERROR")
 
@@ -382,4 +383,6 @@ def ev_charging_schedule(session: "CsmsSession", payload: dict[str, Any]) -> dic
     if exceeds(payload["chargingSchedule"], latest) and not session.csms.fault(ACCEPT_ANY_EV_SCHEDULE):
         _send_tx_profile(session, evse, latest)
         return {"status": "Rejected", "statusInfo": {"reasonCode": "LimitExceeded"}}
+    if session.csms.fault(RENEGOTIATE_WITHOUT_CAUSE):
+        _send_tx_profile(session, evse, latest)
     return {"status": "Accepted"}
