@@ -154,15 +154,15 @@ def get_transaction_status(station: str, transaction_id: str | None = None) -> A
                   request="GetTransactionStatus", identity={"transactionId": transaction_id or ABSENT})
 
 
-def set_charging_profile(station: str, evse: int, chargingprofile: dict[str, Any], text: str = "") -> Action:
+def set_charging_profile(station: str, evse: int, charging_profile: dict[str, Any], text: str = "") -> Action:
     """K01: the CSMS sets this profile on the EVSE (0 = the whole station); without id it chooses
     one (a stored profile of the same EVSE, purpose and stackLevel keeps its id); a TxProfile
     without transactionId gets the EVSE's ongoing transaction."""
-    what = (f"{chargingprofile['chargingProfilePurpose']} ({chargingprofile['chargingProfileKind']}, stackLevel "
-            f"{chargingprofile['stackLevel']})")
-    return Action("SetChargingProfile", station, {"evseId": evse, "chargingProfile": chargingprofile},
+    what = (f"{charging_profile['chargingProfilePurpose']} ({charging_profile['chargingProfileKind']}, stackLevel "
+            f"{charging_profile['stackLevel']})")
+    return Action("SetChargingProfile", station, {"evseId": evse, "chargingProfile": charging_profile},
                   text or f"set a {what} on {'the whole station (evseId 0)' if evse == 0 else f'EVSE {evse}'}: "
-                          f"{json.dumps(chargingprofile)}",
+                          f"{json.dumps(charging_profile)}",
                   request="SetChargingProfile", identity={"evseId": evse})
 
 

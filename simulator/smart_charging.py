@@ -65,13 +65,13 @@ def schedule(unit: str, amps: float, *, start: datetime | None = None, duration:
     return result
 
 
-def profile(purpose: str, kind: str, stack_level: int, chargingschedule: dict[str, Any], *,
+def profile(purpose: str, kind: str, stack_level: int, charging_schedule: dict[str, Any], *,
             profile_id: int | None = None, valid_from: datetime | None = None,
             valid_to: datetime | None = None, recurrency: str | None = None,
             transaction_id: str | None = None) -> dict[str, Any]:
     """A chargingProfile; without ``profile_id`` the CSMS chooses the id."""
     result: dict[str, Any] = {"stackLevel": stack_level, "chargingProfilePurpose": purpose,
-                              "chargingProfileKind": kind, "chargingSchedule": [chargingschedule]}
+                              "chargingProfileKind": kind, "chargingSchedule": [charging_schedule]}
     if profile_id is not None:
         result["id"] = profile_id
     if recurrency is not None:
@@ -99,16 +99,16 @@ def hold(station: "Station", evse: int, purpose: str = "TxDefaultProfile", *, st
 
 
 # ---------------------------------------------------------------- K01 SetChargingProfile
-def rejection(station: "Station", evse: int, chargingprofile: dict[str, Any]) -> str | None:
+def rejection(station: "Station", evse: int, charging_profile: dict[str, Any]) -> str | None:
     """Why the station refuses the profile (K01), or None when it installs it."""
-    purpose = chargingprofile["chargingProfilePurpose"]
+    purpose = charging_profile["chargingProfilePurpose"]
     if evse != 0 and evse not in station.model.evses:
         return f"EVSE {evse} does not exist"
     if purpose == "ChargingStationExternalConstraints":
         return "the CSMS cannot set ChargingStationExternalConstraints (K01.FR.22)"
     if purpose == "ChargingStationMaxProfile" and evse != 0:
         return "ChargingStationMaxProfile only on evseId 0"
-    if purpose == "ChargingStationMaxProfile" and chargingprofile["chargingProfileKind"] == "Relative":
+    if purpose == "ChargingStationMaxProfile" and charging_profile["chargingProfileKind"] == "Relative":
         return "ChargingStationMaxProfile cannot be Relative (K01.FR.38)"
     if purpose == "TxProfile":
         tx = station.model.transaction(evse) if evse else None
@@ -116,26 +116,26 @@ def rejection(station: "Station", evse: int, chargingprofile: dict[str, Any]) ->
             return "TxProfile needs an EVSE (K01.FR.16)"
         if tx is None:
             return "no transaction on the EVSE for a TxProfile (K01.FR.09)"
-        if chargingprofile.get("transactionId", tx.id) != tx.id:
+        if charging_profile.get("transactionId", tx.id) != tx.id:
             return "transactionId is not the EVSE's transaction (K01.FR.03)"
-    for sched in chargingprofile["chargingSchedule"]:
+    for sched in charging_profile["chargingSchedule"]:
         periods = sched["chargingSchedulePeriod"]
         if periods[0]["startPeriod"] != 0:
             return "the first period must start at 0 (K01.FR.31)"
         if any(b["startPeriod"] <= a["startPeriod"] for a, b in zip(periods, periods[1:])):
             return "periods must be in increasing startPeriod order"
-    if chargingprofile["chargingProfileKind"] == "Recurring" and "recurrencyKind" not in chargingprofile:
+    if charging_profile["chargingProfileKind"] == "Recurring" and "recurrencyKind" not in charging_profile:
         return "a Recurring profile needs recurrencyKind"
     return None
 
 
-def install(station: "Station", evse: int, chargingprofile: dict[str, Any]) -> dict[str, Any]:
+def install(station: "Station", evse: int, charging_profile: dict[str, Any]) -> dict[str, Any]:
     """SetChargingProfileResponse from the station's rules: a profile with a known id replaces it
     (K01.FR.05), one with the same EVSE, purpose and stackLevel (and transaction) replaces that."""
-    reason = rejection(station, evse, chargingprofile)
+    reason = rejection(station, evse, charging_profile)
     if reason is not None:
         return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidProfile", "additionalInfo": reason[:512]}}
-    stored = dict(chargingprofile)
+    stored = dict(charging_profile)
     if stored["chargingProfilePurpose"] == "TxProfile":
         stored.setdefault("transactionId", station.model.transaction(evse).id)
     stored["_installed"] = iso(utc_now())  # where a Relative schedule starts
@@ -152,9 +152,9 @@ def install(station: "Station", evse: int, chargingprofile: dict[str, Any]) -> d
     return {"status": "Accepted"}
 
 
-def apply_remote_start_profile(station: "Station", evse: int, chargingprofile: dict[str, Any]) -> None:
+def apply_remote_start_profile(station: "Station", evse: int, charging_profile: dict[str, Any]) -> None:
     """F01/K05: the TxProfile of a RequestStartTransaction applies to the transaction it started."""
-    install(station, evse, chargingprofile)
+    install(station, evse, charging_profile)
 
 
 # ---------------------------------------------------------------- K10 ClearChargingProfile
@@ -213,13 +213,13 @@ def reports(station: "Station", request: dict[str, Any]) -> list[dict[str, Any]]
     return result
 
 
-def wire(chargingprofile: dict[str, Any]) -> dict[str, Any]:
+def wire(charging_profile: dict[str, Any]) -> dict[str, Any]:
     """The profile as OCPP sends it (the station's own bookkeeping left out)."""
-    return {k: v for k, v in chargingprofile.items() if not k.startswith("_")}
+    return {k: v for k, v in charging_profile.items() if not k.startswith("_")}
 
 
 # ---------------------------------------------------------------- K08 GetCompositeSchedule
-def _phases(chargingprofile: dict[str, Any], period: dict[str, Any]) -> int:
+def _phases(charging_profile: dict[str, Any], period: dict[str, Any]) -> int:
     return period.get("numberPhases", 3)
 
 
@@ -282,7 +282,7 @@ def composite(station: "Station", request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEVSE"}}
     unit = request.get("chargingRateUnit") or station.settings.CONFIGURED_CHARGING_RATE_UNIT
     duration = request["duration"]
-    start = utc_now().replace(microsecond=0)
+    start = utc_now()
     end = start + timedelta(seconds=duration)
     tx = station.model.transaction(evse) if evse else None
 
@@ -312,8 +312,11 @@ def composite(station: "Station", request: dict[str, Any]) -> dict[str, Any]:
         limits = [top(g, moment) for g in groups]
         limits.append(top(tx_profiles, moment) if top(tx_profiles, moment) is not None else top(defaults, moment))
         limit = min([v for v in limits if v is not None] or [hardware])
+        offset = int((moment - start).total_seconds())
+        if periods and periods[-1]["startPeriod"] == offset:  # changes within one second: the last counts
+            periods.pop()
         if not periods or periods[-1]["limit"] != limit:
-            periods.append({"startPeriod": int((moment - start).total_seconds()), "limit": limit})
+            periods.append({"startPeriod": offset, "limit": limit})
     return {"status": "Accepted", "schedule": {
         "evseId": evse, "duration": duration, "scheduleStart": iso(start), "chargingRateUnit": unit,
         "chargingSchedulePeriod": periods}}

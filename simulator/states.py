@@ -257,11 +257,11 @@ def processing_timeout(station: Station, status: Any) -> float:
     return max(60.0, limit) if status == "Processing" else limit
 
 
-async def ev_schedule(station: Station, step: int, chargingschedule: dict) -> dict:
+async def ev_schedule(station: Station, step: int, charging_schedule: dict) -> dict:
     """NotifyEVChargingScheduleRequest {evseId e, timeBase now, the schedule}; returns the answer."""
     e, _ = _ec(station)
     return await station.send("NotifyEVChargingSchedule", {"evseId": e, "timeBase": now_iso(),
-                                                           "chargingSchedule": chargingschedule}, step)
+                                                           "chargingSchedule": charging_schedule}, step)
 
 
 async def load_leveling(station: Station, needs: dict, then: Expectation | None = None) -> dict:

@@ -29,7 +29,7 @@ from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_cod
 from .trace import Trace, add_secret
 from .transport import ConnectError, Credentials, Endpoint, connect_station
 
-Reply = Union[dict, Callable[[dict], Any], None]
+Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 UNSET: Any = object()
 
 
