@@ -219,10 +219,6 @@ def wire(charging_profile: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- K08 GetCompositeSchedule
-def _phases(charging_profile: dict[str, Any], period: dict[str, Any]) -> int:
-    return period.get("numberPhases", 3)
-
-
 def _starts(p: dict[str, Any], window_start: datetime, window_end: datetime) -> list[datetime]:
     """When the profile's schedule (re)starts, as far as it matters for the window."""
     sched = p["chargingSchedule"][0]
@@ -257,7 +253,7 @@ def _limit_at(p: dict[str, Any], moment: datetime, unit: str, window_start: date
             current = period
     if current is None:
         return None
-    return convert(current["limit"], sched["chargingRateUnit"], unit, _phases(p, current))
+    return convert(current["limit"], sched["chargingRateUnit"], unit, current.get("numberPhases", 3))
 
 
 def _boundaries(p: dict[str, Any], window_start: datetime, window_end: datetime) -> set[datetime]:
