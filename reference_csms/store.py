@@ -45,6 +45,15 @@ CREATE TABLE IF NOT EXISTS tariffs (
 CREATE TABLE IF NOT EXISTS running_costs (
     station TEXT NOT NULL, transaction_id TEXT NOT NULL, total_cost REAL NOT NULL,
     PRIMARY KEY (station, transaction_id));
+-- block K (smart charging): the profiles the CSMS set (stored when the station accepted them)
+-- or learned from ReportChargingProfiles, and the EV charging needs of ISO 15118 transactions
+CREATE TABLE IF NOT EXISTS charging_profiles (
+    station TEXT NOT NULL, id INTEGER NOT NULL, evse INTEGER NOT NULL, purpose TEXT NOT NULL, kind TEXT NOT NULL,
+    stack_level INTEGER NOT NULL, transaction_id TEXT, source TEXT NOT NULL DEFAULT 'CSO', profile TEXT NOT NULL,
+    set_at REAL NOT NULL, PRIMARY KEY (station, id));
+CREATE TABLE IF NOT EXISTS ev_charging_needs (
+    station TEXT NOT NULL, evse INTEGER NOT NULL, transaction_id TEXT NOT NULL, needs TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1, at REAL NOT NULL, PRIMARY KEY (station, evse, transaction_id));
 """
 
 
@@ -232,6 +241,38 @@ class Store:
 
     def set_running_cost(self, station: str, transaction_id: str, total_cost: float) -> None:
         self._x("INSERT OR REPLACE INTO running_costs VALUES (?, ?, ?)", (station, transaction_id, total_cost))
+    # ------------------------------------------------------------ charging profiles (block K)
+    def save_profile(self, station: str, evse: int, profile: dict[str, Any], source: str = "CSO") -> None:
+        """Keep a profile the station accepted (a known id is replaced, K01.FR.05)."""
+        self._x("INSERT OR REPLACE INTO charging_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (station, profile["id"], evse, profile["chargingProfilePurpose"], profile["chargingProfileKind"],
+                 profile["stackLevel"], profile.get("transactionId"), source, json.dumps(profile), time.time()))
+
+    def profiles(self, station: str, **where: Any) -> list[sqlite3.Row]:
+        """Stored profiles of the station, filtered by column values (None values ignored)."""
+        where = {k: v for k, v in where.items() if v is not None}
+        sql = "SELECT * FROM charging_profiles WHERE station = ?" + "".join(f" AND {k} = ?" for k in where)
+        with self.lock:
+            return self.db.execute(sql + " ORDER BY set_at, id", (station, *where.values())).fetchall()
+
+    def delete_profiles(self, station: str, **where: Any) -> int:
+        where = {k: v for k, v in where.items() if v is not None}
+        sql = "DELETE FROM charging_profiles WHERE station = ? AND source = 'CSO'" + "".join(
+            f" AND {k} = ?" for k in where)
+        return self._x(sql, (station, *where.values())).rowcount
+
+    def next_profile_id(self, station: str) -> int:
+        row = self._one("SELECT MAX(id) AS top FROM charging_profiles WHERE station = ? AND source = 'CSO'", (station,))
+        return (row["top"] or 0) + 1
+
+    def save_needs(self, station: str, evse: int, transaction_id: str, needs: dict[str, Any]) -> int:
+        """Keep the EV's latest charging needs; returns how many the transaction has sent."""
+        row = self._one("SELECT count FROM ev_charging_needs WHERE station = ? AND evse = ? AND transaction_id = ?",
+                        (station, evse, transaction_id))
+        count = (row["count"] if row else 0) + 1
+        self._x("INSERT OR REPLACE INTO ev_charging_needs VALUES (?, ?, ?, ?, ?, ?)",
+                (station, evse, transaction_id, json.dumps(needs), count, time.time()))
+        return count
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .checks import ABSENT, Rule
+from .checks import ABSENT, PRESENT, Rule
 from .operator import Action
 from .protocol import request_fields
 
@@ -152,6 +152,54 @@ def get_transaction_status(station: str, transaction_id: str | None = None) -> A
     what = f"of transaction {transaction_id}" if transaction_id else "of the station without a transaction id"
     return Action("GetTransactionStatus", station, params, f"request the transaction status {what}",
                   request="GetTransactionStatus", identity={"transactionId": transaction_id or ABSENT})
+
+
+def set_charging_profile(station: str, evse: int, charging_profile: dict[str, Any], text: str = "") -> Action:
+    """K01: the CSMS sets this profile on the EVSE (0 = the whole station); without id it chooses
+    one (a stored profile of the same EVSE, purpose and stackLevel keeps its id); a TxProfile
+    without transactionId gets the EVSE's ongoing transaction."""
+    what = (f"{charging_profile['chargingProfilePurpose']} ({charging_profile['chargingProfileKind']}, stackLevel "
+            f"{charging_profile['stackLevel']})")
+    return Action("SetChargingProfile", station, {"evseId": evse, "chargingProfile": charging_profile},
+                  text or f"set a {what} on {'the whole station (evseId 0)' if evse == 0 else f'EVSE {evse}'}: "
+                          f"{json.dumps(charging_profile)}",
+                  request="SetChargingProfile", identity={"evseId": evse})
+
+
+def clear_charging_profile(station: str, profile_id: int | None = None,
+                           criteria: dict[str, Any] | None = None) -> Action:
+    """K10: clear the profile with this id, or the profiles matching the criteria (evseId,
+    chargingProfilePurpose, stackLevel)."""
+    params: dict[str, Any] = {}
+    if profile_id is not None:
+        params["chargingProfileId"] = profile_id
+    if criteria is not None:
+        params["chargingProfileCriteria"] = criteria
+    text = (f"clear charging profile {profile_id} by its id only" if profile_id is not None
+            else f"clear the charging profiles matching {json.dumps(criteria)} (no profile id)")
+    key = "chargingProfileId" if profile_id is not None else "chargingProfileCriteria"
+    return Action("ClearChargingProfile", station, params, text, request="ClearChargingProfile",
+                  identity={key: PRESENT})
+
+
+def get_charging_profiles(station: str, criteria: dict[str, Any], evse: int | None = None) -> Action:
+    """K09: ask for the installed profiles of the EVSE (all EVSEs when None) matching the criteria
+    (chargingProfileId, stackLevel, chargingProfilePurpose, chargingLimitSource) with a requestId
+    of the CSMS's own, then take the ReportChargingProfilesRequests."""
+    params: dict[str, Any] = {"chargingProfile": criteria}
+    if evse is not None:
+        params["evseId"] = evse
+    where = "the whole station (no evseId)" if evse is None else f"evseId {evse}"
+    return Action("GetChargingProfiles", station, params,
+                  f"request the charging profiles of {where} filtered only by {json.dumps(criteria)}",
+                  request="GetChargingProfiles", identity={})
+
+
+def get_composite_schedule(station: str, evse: int, duration: int, unit: str) -> Action:
+    """K08: ask for the composite schedule of the EVSE (0 = the station) for duration s in unit."""
+    return Action("GetCompositeSchedule", station, {"evseId": evse, "duration": duration, "chargingRateUnit": unit},
+                  f"request the composite schedule of {'the whole station (evseId 0)' if evse == 0 else f'EVSE {evse}'} "
+                  f"for {duration} s in {unit}", request="GetCompositeSchedule", identity={})
 
 
 def generic(name: str, station: str, text: str, identity: dict[str, Any] | None = None,

@@ -1,6 +1,7 @@
 """What the simulated station is: EVSEs, connectors, transactions and the energy register."""
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,9 +59,24 @@ class Evse:
 
 
 @dataclass
+class InstalledProfile:
+    """A charging profile the station holds (block K): on which EVSE (0 = the whole station),
+    the profile as received (or as the case's memory state defines it), and its source."""
+    evse: int
+    profile: dict[str, Any]
+    source: str = "CSO"
+
+
+@dataclass
 class StationModel:
     evses: dict[int, Evse] = field(default_factory=dict)
     ended: list[Transaction] = field(default_factory=list)
+    profiles: list[InstalledProfile] = field(default_factory=list)
+    _profile_ids: Any = field(default_factory=lambda: itertools.count(9001))
+
+    def new_profile_id(self) -> int:
+        """An id the station generates for a profile it holds without the CSMS (unique in the case)."""
+        return next(self._profile_ids)
 
     @classmethod
     def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from . import smart_charging
 from .station import now_iso
 from .trace import add_secret
 
@@ -99,7 +100,23 @@ def get_log(station: "Station", payload: dict) -> dict:
 
 
 def get_composite_schedule(station: "Station", payload: dict) -> dict:
-    return {"status": "Rejected"}
+    """K08: the installed profiles really composed over the asked window."""
+    return smart_charging.composite(station, payload)
+
+
+def set_charging_profile(station: "Station", payload: dict) -> dict:
+    """K01: install the profile, or Rejected by the station's rules."""
+    return smart_charging.install(station, payload["evseId"], payload["chargingProfile"])
+
+
+def clear_charging_profile(station: "Station", payload: dict) -> dict:
+    """K10: remove by id or criteria; Unknown when nothing matched."""
+    return smart_charging.clear(station, payload)
+
+
+def get_charging_profiles(station: "Station", payload: dict) -> dict:
+    """K09: Accepted when installed profiles match (the reports follow), else NoProfiles."""
+    return smart_charging.profiles_answer(station, payload)
 
 
 def data_transfer(station: "Station", payload: dict) -> dict:
@@ -111,7 +128,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "CertificateSigned": _status("Accepted"),
     "ChangeAvailability": _status("Accepted"),
     "ClearCache": _status("Accepted"),
-    "ClearChargingProfile": _status("Accepted"),
+    "ClearChargingProfile": clear_charging_profile,
     "ClearDisplayMessage": _status("Accepted"),
     "ClearVariableMonitoring": lambda s, p: {"clearMonitoringResult": [
         {"status": "Accepted", "id": i} for i in p["id"]]},
@@ -120,7 +137,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "DataTransfer": data_transfer,
     "DeleteCertificate": delete_certificate,
     "GetBaseReport": get_base_report,
-    "GetChargingProfiles": _status("NoProfiles"),
+    "GetChargingProfiles": get_charging_profiles,
     "GetCompositeSchedule": get_composite_schedule,
     "GetDisplayMessages": _status("Unknown"),
     "GetInstalledCertificateIds": get_installed_certificate_ids,
@@ -137,7 +154,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "ReserveNow": _status("Accepted"),
     "Reset": reset,
     "SendLocalList": _status("Accepted"),
-    "SetChargingProfile": _status("Accepted"),
+    "SetChargingProfile": set_charging_profile,
     "SetDisplayMessage": _status("Accepted"),
     "SetMonitoringBase": _status("Accepted"),
     "SetMonitoringLevel": _status("Accepted"),
@@ -208,7 +225,23 @@ def after_trigger(station: "Station", payload: dict, reply: dict) -> Awaitable |
     return send_triggered(station, payload["requestedMessage"], payload.get("evse"))
 
 
+async def send_profile_reports(station: "Station", request: dict, step: int | str | None = None) -> list[dict]:
+    """K09: the ReportChargingProfilesRequests of a GetChargingProfilesRequest; each must get a
+    CALLRESULT. Returns the reports sent."""
+    sent = smart_charging.reports(station, request)
+    for report in sent:
+        await station.send("ReportChargingProfiles", report, step)
+    return sent
+
+
+def after_charging_profiles(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    return send_profile_reports(station, payload, FOLLOW_UP)
+
+
 AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
+    "GetChargingProfiles": after_charging_profiles,
     "GetBaseReport": after_base_report,
     "GetReport": after_report,
     "TriggerMessage": after_trigger,

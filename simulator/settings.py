@@ -10,7 +10,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -148,6 +148,18 @@ class Settings(BaseSettings):
     CONFIGURED_TARIFF_PRICE_PER_KWH: Annotated[float, Field(ge=0)] = _s(0.25, "Energy price per kWh (taxes included, no other fee) of the tariff the CSMS applies to VALID_ID_TOKEN's transactions at BASIC_AUTH_CP; expected costs are energy × this price, ±0.01 (block I)", "Transactions")
     CONFIGURED_RESERVATION_EXPIRY: Seconds = _s(300, "Seconds until the reservations the CSMS is asked to make expire (block H)", "Transactions")
     CONFIGURED_UNSUPPORTED_TRIGGER_MESSAGE: str = _s("PublishFirmwareStatusNotification", "requestedMessage answered NotImplemented (TC_F_27)", "Transactions")
+
+    # --- Smart charging (block K)
+    CONFIGURED_STACK_LEVEL: PositiveInt = _s(1, "stackLevel the CSMS is asked to use in the profiles it sets, clears or filters by; also the stackLevel of profiles the simulator reports when the request names none", "Smart charging")
+    CONFIGURED_CHARGING_RATE_UNIT: Literal["A", "W"] = _s("A", "chargingRateUnit (A or W) the CSMS is asked to use in profiles and composite-schedule requests; unit of the schedules the simulator sends", "Smart charging")
+    CONFIGURED_CHARGING_SCHEDULE_DURATION: Annotated[int, Field(gt=0)] = _s(300, "Seconds: chargingSchedule.duration of the profiles the CSMS is asked to set, the validTo offset from now (TC_K_01), and the duration of the composite schedule it asks for", "Smart charging")
+    CONFIGURED_MAX_TIME_DEVIATION: Seconds = _s(60, "Seconds a time the CSMS fills with now (validFrom, startSchedule, validTo - duration) may differ from the arrival of the request", "Smart charging")
+    CONFIGURED_RECURRENCY_KIND: Literal["Daily", "Weekly"] = _s("Daily", "recurrencyKind (Daily or Weekly) of the Recurring TxDefaultProfile the CSMS is asked to set", "Smart charging")
+    CONFIGURED_CHARGING_PROFILE_PURPOSE: Literal["ChargingStationMaxProfile", "TxDefaultProfile", "TxProfile", "ChargingStationExternalConstraints"] = _s("TxDefaultProfile", "chargingProfilePurpose the CSMS is asked to filter by in GetChargingProfilesRequest", "Smart charging")
+    CONFIGURED_CHARGING_LIMIT_SOURCE: Literal["EMS", "Other", "SO", "CSO"] = _s("CSO", "chargingLimitSource (EMS, Other, SO or CSO) the CSMS is asked to filter by; the criterion must be exactly [this value]", "Smart charging")
+    CONFIGURED_NO_RENEGOTIATION_WAIT: Annotated[float, Field(ge=0)] = _s(10, "Seconds the simulator waits after charging starts to confirm that the CSMS sends no further SetChargingProfileRequest", "Smart charging")
+    CONFIGURED_SUPPORTS_TX_PROFILE_WITHOUT_TX: bool = _s(True, "Whether the CSMS can send a TxProfile while no transaction runs (Part 6 prerequisite); false skips TC_K_02 with that reason", "Smart charging")
+    CONFIGURED_SUPPORTS_ISO15118_SMART_CHARGING: bool = _s(True, "Whether the CSMS supports ISO 15118 load leveling (NotifyEVChargingNeeds / NotifyEVChargingSchedule); false skips those cases with that reason", "Smart charging")
 
     @field_validator("CSMS_OPERATOR")
     @classmethod

@@ -13,12 +13,12 @@ from typing import Any
 
 from cryptography import x509
 
-from . import actions
+from . import actions, smart_charging
 from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
 from .checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
 from .replies import install_certificate
-from .station import CallError, Station, now_iso
+from .station import CallError, Expectation, Station, now_iso
 from .transport import Credentials
 
 
@@ -224,29 +224,67 @@ async def get_installed_certificates(station: Station, certificate_types: list[s
     return request
 
 
-async def iso15118_smart_charging(station: Station) -> dict:
-    """ISO15118SmartCharging: charging needs → the CSMS's TxProfile → the EV's schedule."""
+def ev_charging_needs(station: Station, hours: float = 1, energy: float = 20000) -> dict:
+    """NotifyEVChargingNeedsRequest of the EV on the configured EVSE: N1 (defaults: departure in
+    1 h, 20000 Wh) or, renegotiating, N2 (2 h, 10000 Wh); AC at 6-32 A, 400 V, 10 tuples."""
+    phases = station.settings.CONFIGURED_NUMBER_PHASES
+    departure = (datetime.now(timezone.utc) + timedelta(hours=hours)).isoformat(timespec="seconds")
+    return {"evseId": station.settings.CONFIGURED_EVSE_ID, "maxScheduleTuples": 10, "chargingNeeds": {
+        "requestedEnergyTransfer": "AC_single_phase" if phases == 1 else "AC_three_phase",
+        "departureTime": departure.replace("+00:00", "Z"), "acChargingParameters": {
+            "energyAmount": energy, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}}
+
+
+def tx_profile_request(station: Station, armed: bool = True) -> Expectation:
+    """The SetChargingProfileRequest the CSMS sends for the configured EVSE; the station answers
+    it by its rules (it installs a TxProfile for its transaction: Accepted)."""
+    e, _ = _ec(station)
+    return station.expecting("SetChargingProfile", reply=lambda p: smart_charging.install(station, e, p["chargingProfile"]),
+                             match={"evseId": e}, armed=armed)
+
+
+def check_tx_profile(station: Station, step: int, request: dict) -> None:
+    """'evseId == e; chargingProfilePurpose == TxProfile; chargingProfile.transactionId == T'."""
     e, _ = _ec(station)
     tx = station.model.transaction(e)
-    phases = station.settings.CONFIGURED_NUMBER_PHASES
-    with in_state("ISO15118SmartCharging"):
-        profile = station.expecting("SetChargingProfile", reply={"status": "Accepted"}, match={"evseId": e})
-        departure = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
-        needs = await station.send("NotifyEVChargingNeeds", {
-            "evseId": e, "maxScheduleTuples": 10, "chargingNeeds": {
-                "requestedEnergyTransfer": "AC_single_phase" if phases == 1 else "AC_three_phase",
-                "departureTime": departure, "acChargingParameters": {
-                    "energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32, "evMaxVoltage": 400}}}, 2)
-        check(2, "status", needs["status"], OneOf("Accepted", "Processing"))
-        request = await profile.wait(3)
-        check_fields(3, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": "TxProfile",
-                                  "chargingProfile.transactionId": tx.id})
-        schedule = await station.send("NotifyEVChargingSchedule", {
-            "evseId": e, "timeBase": now_iso(),
-            "chargingSchedule": request["chargingProfile"]["chargingSchedule"][0]}, 6)
-        check(6, "status", schedule["status"], "Accepted")
-        await station.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
+    check_fields(step, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": "TxProfile",
+                                 "chargingProfile.transactionId": tx.id})
+
+
+def processing_timeout(station: Station, status: Any) -> float:
+    """When the needs are answered Processing the profile may take up to max(60, CSMS_ACTION_TIMEOUT) s."""
+    limit = station.settings.CSMS_ACTION_TIMEOUT
+    return max(60.0, limit) if status == "Processing" else limit
+
+
+async def ev_schedule(station: Station, step: int, charging_schedule: dict) -> dict:
+    """NotifyEVChargingScheduleRequest {evseId e, timeBase now, the schedule}; returns the answer."""
+    e, _ = _ec(station)
+    return await station.send("NotifyEVChargingSchedule", {"evseId": e, "timeBase": now_iso(),
+                                                           "chargingSchedule": charging_schedule}, step)
+
+
+async def load_leveling(station: Station, needs: dict, then: Expectation | None = None) -> dict:
+    """Steps 1-8 of ISO15118SmartCharging (also the own steps of TC_K_53): charging needs → the
+    CSMS's TxProfile → the EV's schedule, unchanged → charging. ``then`` (registered unarmed
+    before) is armed once step 3's profile is in. Returns the profile request."""
+    profile = tx_profile_request(station)
+    response = await station.send("NotifyEVChargingNeeds", needs, 2)
+    check(2, "status", response["status"], OneOf("Accepted", "Processing"))
+    request = await profile.wait(3, timeout=processing_timeout(station, response["status"]))
+    if then is not None:
+        then.arm()
+    check_tx_profile(station, 3, request)
+    schedule = await ev_schedule(station, 6, request["chargingProfile"]["chargingSchedule"][0])
+    check(6, "status", schedule["status"], "Accepted")
+    await station.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
     return request
+
+
+async def iso15118_smart_charging(station: Station) -> dict:
+    """ISO15118SmartCharging: charging needs N1 → the CSMS's TxProfile → the EV's schedule."""
+    with in_state("ISO15118SmartCharging"):
+        return await load_leveling(station, ev_charging_needs(station))
 
 
 # ---------------------------------------------------------------- RenewChargingStationCertificate

@@ -29,7 +29,7 @@ from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_cod
 from .trace import Trace, add_secret
 from .transport import ConnectError, Credentials, Endpoint, connect_station
 
-Reply = Union[dict, Callable[[dict], Any], None]
+Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 
 
 class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
@@ -482,6 +482,15 @@ class Station(ChargePoint):
             reply = self.default_reply(action, payload)
         if inspect.isawaitable(reply):
             reply = await reply
+        if isinstance(reply, CallError):  # the station refuses the request (e.g. NotSupported)
+            try:
+                await self._send(dumps([CALLERROR, unique_id, reply.code, reply.description, reply.details or {}]))
+            except ConnectionClosed:
+                pass
+            if exp is not None:
+                exp.received_at = time.time()
+                exp.future.set_result(payload)
+            return
         problem = schema_problem(action, CALLRESULT, reply)
         if problem:
             raise AssertionError(f"harness bug: own {action}Response is schema-invalid: {problem}")

@@ -17,6 +17,7 @@ from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply
 from . import meter_values, tariff
 from .common import send_request
+from .smart_charging import remote_start_profile
 
 if TYPE_CHECKING:
     from ..app import CentralSystem
@@ -200,7 +201,9 @@ async def request_start(csms: "CentralSystem", station_id: str, params: dict[str
         raise ActionError("RequestStartTransaction needs params.idToken {idToken, type}")
     remote_start_id = params["remoteStartId"] if "remoteStartId" in params else next(_remote_start_ids)
     payload: dict[str, Any] = {"idToken": params["idToken"], "remoteStartId": remote_start_id}
-    for key in ("evseId", "groupIdToken", "chargingProfile"):
+    for key in ("evseId", "groupIdToken"):
         if params.get(key) is not None:
             payload[key] = params[key]
+    if params.get("chargingProfile") is not None:  # K05: checked as smart charging requires
+        payload["chargingProfile"] = remote_start_profile(csms, station_id, params["chargingProfile"])
     return send_request(csms, station_id, "RequestStartTransaction", payload)
