@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="register an id token (repeatable)")
     parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
     parser.add_argument("--option", action="append", default=[],
-                        help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect")
+                        help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect, busy")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the busy option's random requests (default: picked at start and printed)")
     parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
     args = parser.parse_args(argv)
     from . import handlers  # noqa: F401
@@ -65,14 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         config.tokens.append(TokenReg(parts[0], parts[1], *(parts[2:4])))
     config.faults += args.fault
     config.options += args.option
+    if args.seed is not None:
+        config.seed = args.seed
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     async def run() -> None:
         csms = CentralSystem(config)
         await csms.start()
         print(f"reference CSMS listening: ws://{config.host}:{csms.ws_port} "
-              f"wss://{config.host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions",
-              flush=True)
+              f"wss://{config.host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions "
+              f"(options: {', '.join(config.options) or 'none'}; seed {csms.seed})", flush=True)
         await asyncio.Future()
     try:
         asyncio.run(run())

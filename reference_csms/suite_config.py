@@ -47,5 +47,6 @@ def config_from_settings(s: Any) -> CsmsConfig:
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),
         stations=list(stations.values()), tokens=tokens, faults=s.faults, options=s.csms_options,
+        seed=s.REFERENCE_CSMS_SEED,
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
         request_timeout=s.CSMS_RESPONSE_TIMEOUT)

@@ -6,7 +6,7 @@ FAULTS = {
     "accept_unknown_vendor": {"TC_P_02": r"TC_P_02 step 2: status expected 'UnknownVendorId' or "
                                          r"'UnknownMessageId' or 'Rejected', got 'Accepted'"},
     "reject_custom_data": {"TC_P_03": r"TC_P_03 step 2: CSMS answered StatusNotificationRequest with "
-                                      r"CALLERROR FormationViolation"},
+                                      r"CALLERROR FormatViolation"},
 }
 
 CASES = 2

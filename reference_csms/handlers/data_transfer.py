@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 KNOWN_VENDORS: dict[str, set[str]] = {}  # vendorId -> messageIds this CSMS implements: none
 ACCEPT_ANY_VENDOR = fault("accept_unknown_vendor", "answers DataTransfer Accepted for a vendorId it does not implement")
-REJECT_CUSTOM_DATA = fault("reject_custom_data", "answers requests that carry customData with a FormationViolation CALLERROR")
+REJECT_CUSTOM_DATA = fault("reject_custom_data", "answers requests that carry customData with a FormatViolation CALLERROR")
 
 
 @on("DataTransfer")

@@ -82,7 +82,7 @@ def _refusal(session: "CsmsSession", payload: dict[str, Any], before: Any) -> Ca
     if payload["triggerReason"] == "StopAuthorized" and "idToken" not in payload and csms.fault(REQUIRE_STOP_TOKEN):
         return CallErrorReply("OccurrenceConstraintViolation", "idToken required to stop a transaction")
     if _signed(payload) and csms.fault(REJECT_SIGNED):
-        return CallErrorReply("FormationViolation", "signed meter values are not supported")
+        return CallErrorReply("FormatViolation", "signed meter values are not supported")
     started = payload["eventType"] == "Started"
     if started and "idToken" not in payload and csms.fault(REQUIRE_TOKEN_AT_START):
         return CallErrorReply("OccurrenceConstraintViolation", "idToken required to start a transaction")
