@@ -9,7 +9,7 @@ import json
 import logging
 import random
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Iterator
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
@@ -19,7 +19,7 @@ from websockets.http11 import Request, Response
 from simulator.protocol import SUBPROTOCOL
 
 from . import handlers  # noqa: F401  (registers the behaviour)
-from .busy import BusyStation
+from .busy import BusyStation, Step, plan
 from .config import CsmsConfig
 from .registry import ACTIONS, FAULTS, ActionError
 from .session import CsmsSession
@@ -45,6 +45,7 @@ class CentralSystem:
         self.store = Store(config.database)
         self.store.load(config)
         self.sessions: dict[str, CsmsSession] = {}
+        self.busy_plans: dict[str, Iterator[Step]] = {}  # per station, continued across its connections
         self._servers: list[Any] = []
         self.ws_port: int | None = None
         self.wss_port: int | None = None
@@ -195,7 +196,8 @@ class CentralSystem:
             for tx in self.store.ongoing_transactions(station_id):
                 session.later(session.request("GetTransactionStatus", {"transactionId": tx["id"]}))
         if self.option("busy"):  # starts sending once the station is accepted; ends with the session
-            session.later(BusyStation(session, self.seed).run())
+            steps = self.busy_plans.setdefault(station_id, plan(self.seed, station_id))
+            session.later(BusyStation(session, steps).run())
         try:
             await session.serve()
         finally:

@@ -5,8 +5,9 @@ they like, and answer with optional fields no case asks for. The harness must gi
 against such a CSMS; with this option the reference CSMS is one, reproducibly:
 
 - :class:`BusyStation` sends, at seeded random moments, legitimate requests that no case asked
-  for to every station the CSMS has accepted on its connection (``random.Random(seed + a stable
-  hash of the station id)``, so a failing run can be replayed with the same seed);
+  for to every station the CSMS has accepted on its connection, following the station's
+  :func:`plan` (``random.Random(seed + a stable hash of the station id)``, continued across the
+  station's connections, so a failing run can be replayed with the same seed);
 - :func:`embellish` adds optional, schema-allowed fields to every answer of the CSMS.
 
 The variables it reads and writes are ones the suite's cases never depend on, and it writes back
@@ -105,7 +106,8 @@ def _item(var: Var, **extra: Any) -> dict[str, Any]:
 
 
 class BusyStation:
-    """Sends one station the requests of its :func:`plan` while the CSMS has it accepted.
+    """Sends one connected station the next requests of its :func:`plan` while the CSMS has it
+    accepted (the plan goes on where the station's previous connection left it).
 
     A planned request is skipped (never delayed) when
     - the station is not accepted on this connection (no boot answered Accepted yet, or a later
@@ -116,14 +118,14 @@ class BusyStation:
       queue ahead of the CSMS's own requests.
     """
 
-    def __init__(self, session: "CsmsSession", seed: int) -> None:
+    def __init__(self, session: "CsmsSession", steps: Iterator[Step]) -> None:
         self.session = session
-        self.seed = seed
+        self.steps = steps
         self.sent: list[str] = []  # kinds sent, in order (for logs and selftests)
 
     async def run(self) -> None:
         session = self.session
-        for step in plan(self.seed, session.id):
+        for step in self.steps:
             await session.in_service.wait()
             await asyncio.sleep(step.pause)
             if not session.in_service.is_set():
