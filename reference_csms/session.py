@@ -131,15 +131,16 @@ class CsmsSession(ChargePoint):
         return self.in_service.is_set() or self.accepted
 
     def busy_may_send(self, action: str) -> bool:
-        """Whether a busy request (option busy) of ``action`` may go out now.
-
-        Decision: never while the CSMS has a request of the same action queued or in flight for
-        this station (an operator action, or one a handler makes on its own). The harness tells
-        the operator's request from others by its content; a busy one of the same action inside
-        that window is an ambiguity no harness could resolve. We go further and skip while any
-        request of the CSMS holds or waits for the request lock, so busy traffic never queues
-        ahead of the CSMS's own requests (and holds the lock ANSWER_TIMEOUT at most itself)."""
-        return self.in_service.is_set() and not any(self.wanted.values()) and not self._lock.locked()
+        """Whether a busy request (option busy) of ``action`` may go out now (else it is skipped)."""
+        # Decision: never while the CSMS has a request of the same action queued or in flight for
+        # this station (an operator action, or one a handler makes on its own). The harness tells
+        # the operator's request from others by its content; a busy one of the same action inside
+        # that window is an ambiguity no harness could resolve.
+        same_action = self.wanted[action] > 0
+        # Nor while any request of the CSMS holds or waits for the request lock: busy traffic never
+        # queues ahead of the CSMS's own requests (and holds the lock ANSWER_TIMEOUT at most itself).
+        lock_wanted = any(self.wanted.values()) or self._lock.locked()
+        return self.in_service.is_set() and not same_action and not lock_wanted
 
     async def request(self, action: str, payload: dict[str, Any],
                       on_answer: Callable[[dict[str, Any]], Any] | None = None, *,
