@@ -110,8 +110,9 @@ class BusyStation:
     accepted (the plan goes on where the station's previous connection left it).
 
     A planned request is skipped (never delayed) when
-    - the station is not accepted on this connection (no boot answered Accepted yet, or a later
-      boot answered Pending/Rejected): a CSMS may not send it requests then;
+    - the station is not accepted on this connection (``CsmsSession.in_service``: not before a
+      boot answered Accepted, or after a reconnect the first message answered normally; never
+      after a boot answered Pending/Rejected): a CSMS may not send it requests then;
     - the CSMS has a request of its own queued or in flight for the station (see
       ``CsmsSession.busy_may_send``): a busy request of the same action while an operator's
       request is under way is an ambiguity no harness could resolve, and busy traffic must never
@@ -121,7 +122,6 @@ class BusyStation:
     def __init__(self, session: "CsmsSession", steps: Iterator[Step]) -> None:
         self.session = session
         self.steps = steps
-        self.sent: list[str] = []  # kinds sent, in order (for logs and selftests)
 
     async def run(self) -> None:
         session = self.session
@@ -141,7 +141,7 @@ class BusyStation:
         if not session.busy_may_send(action):
             log.debug("%s: busy %s skipped", session.id, kind)
             return None
-        self.sent.append(kind)
+        log.debug("%s: busy %s", session.id, kind)
         timeout = min(ANSWER_TIMEOUT, session.csms.config.request_timeout)
         return await session.request(action, payload, timeout=timeout, busy=True)
 
