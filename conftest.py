@@ -118,8 +118,9 @@ class Harness:
     def target(self) -> str:
         if self.embedded is not None:
             faults = ", ".join(self.settings.faults) or "none"
+            options = ", ".join(self.settings.csms_options) or "none"
             return (f"embedded reference CSMS ({self.settings.CSMS_ADDRESS}, {self.settings.CSMS_WSS_ADDRESS}; "
-                    f"faults: {faults})")
+                    f"faults: {faults}; options: {options}; REFERENCE_CSMS_SEED={self.embedded.csms.seed})")
         return f"{self.settings.CSMS_ADDRESS} / {self.settings.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="an energy tariff for a token's transactions at a station (repeatable)")
     parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
     parser.add_argument("--option", action="append", default=[],
-                        help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect")
+                        help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect, busy")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the busy option's random requests (default: picked at start and printed)")
     parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
     args = parser.parse_args(argv)
     from . import handlers  # noqa: F401
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         config.tariffs.append(TariffReg(parts[0], parts[1], parts[2], float(parts[3]) if len(parts) > 3 else None))
     config.faults += args.fault
     config.options += args.option
+    if args.seed is not None:
+        config.seed = args.seed
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     async def run() -> None:
@@ -78,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         # the server certificates name localhost: the wss address is printed so that it verifies as printed
         tls_host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else config.host
         print(f"reference CSMS listening: ws://{config.host}:{csms.ws_port} "
-              f"wss://{tls_host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions",
-              flush=True)
+              f"wss://{tls_host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions "
+              f"(options: {', '.join(config.options) or 'none'}; seed {csms.seed})", flush=True)
         await asyncio.Future()
     try:
         asyncio.run(run())

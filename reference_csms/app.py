@@ -7,8 +7,9 @@ import binascii
 import hmac
 import json
 import logging
+import random
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Iterator
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
@@ -18,6 +19,7 @@ from websockets.http11 import Request, Response
 from simulator.protocol import SUBPROTOCOL
 
 from . import handlers  # noqa: F401  (registers the behaviour)
+from .busy import BusyStation, Step, plan
 from .config import CsmsConfig
 from .registry import ACTIONS, FAULTS, ActionError
 from .session import CsmsSession
@@ -25,7 +27,7 @@ from .store import Store
 from .tls import server_context
 
 log = logging.getLogger("reference_csms")
-OPTIONS = ("base_report_at_boot", "query_on_reconnect")
+OPTIONS = ("base_report_at_boot", "query_on_reconnect", "busy")
 
 
 class CentralSystem:
@@ -38,9 +40,12 @@ class CentralSystem:
             raise ValueError(f"unknown reference CSMS fault(s): {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(FAULTS))}")
         self.config = config
+        #: seed of the busy option's requests; picked at start when not given (logged, shown by pytest)
+        self.seed: int = config.seed if config.seed is not None else random.randrange(1_000_000)
         self.store = Store(config.database)
         self.store.load(config)
         self.sessions: dict[str, CsmsSession] = {}
+        self.busy_plans: dict[str, Iterator[Step]] = {}  # per station, continued across its connections
         self._servers: list[Any] = []
         self.ws_port: int | None = None
         self.wss_port: int | None = None
@@ -78,7 +83,8 @@ class CentralSystem:
         api = await asyncio.start_server(self._api, c.host, c.api_port)
         self._servers.append(api)
         self.api_port = api.sockets[0].getsockname()[1]
-        log.info("reference CSMS: ws %s, wss %s, actions %s", self.ws_port, self.wss_port, self.api_port)
+        log.info("reference CSMS: ws %s, wss %s, actions %s; options: %s; seed %s", self.ws_port, self.wss_port,
+                 self.api_port, ",".join(c.options) or "none", self.seed)
 
     async def stop(self) -> None:
         for session in list(self.sessions.values()):
@@ -190,6 +196,9 @@ class CentralSystem:
         if self.option("query_on_reconnect") and session.accepted:
             for tx in self.store.ongoing_transactions(station_id):
                 session.later(session.request("GetTransactionStatus", {"transactionId": tx["id"]}))
+        if self.option("busy"):  # starts sending once the station is accepted; ends with the session
+            steps = self.busy_plans.setdefault(station_id, plan(self.seed, station_id))
+            session.later(BusyStation(session, steps).run())
         try:
             await session.serve()
         finally:

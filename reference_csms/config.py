@@ -57,8 +57,10 @@ class CsmsConfig:
     faults: list[str] = field(default_factory=list)
     # optional OCPP behaviours some CSMSs have (the suite must cope with them):
     # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),
-    # query_on_reconnect (GetTransactionStatus for each ongoing transaction when a station reconnects)
+    # query_on_reconnect (GetTransactionStatus for each ongoing transaction when a station reconnects),
+    # busy (requests no case asked for at random moments, optional fields in answers; reference_csms/busy.py)
     options: list[str] = field(default_factory=list)
+    seed: int | None = None            # seed of the busy option's random requests; None: picked at start
 
     @classmethod
     def from_file(cls, path: str | Path) -> "CsmsConfig":

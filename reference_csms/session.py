@@ -6,6 +6,7 @@ import inspect
 import json
 import logging
 import uuid
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from ocpp.v201 import ChargePoint
@@ -13,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from simulator.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
 
+from .busy import embellish
 from .registry import MESSAGE_HANDLERS
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class CsmsSession(ChargePoint):
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
         self.asked_for: set[str] = set()  # actions the station may send before it is accepted
+        self.wanted: Counter[str] = Counter()  # the CSMS's own (non-busy) requests queued or in flight
+        self.in_service = asyncio.Event()  # accepted on this connection: busy requests may go out
 
     @property
     def accepted(self) -> bool:
@@ -110,22 +114,63 @@ class CsmsSession(ChargePoint):
         if isinstance(response, CallErrorReply):
             await self._send(dumps([CALLERROR, unique_id, response.code, response.description, {}]))
             return
+        serving = self._serving_after(action, response)
+        if not serving:
+            self.in_service.clear()
+        if self.csms.option("busy"):
+            response = embellish(action, response)
         self.store.log(self.id, "out", action + "Response", response)
         await self._send(dumps([CALLRESULT, unique_id, response]))
+        if serving:  # only once the answer is out: no busy request overtakes an Accepted boot
+            self.in_service.set()
+
+    def _serving_after(self, action: str, response: dict[str, Any]) -> bool:
+        """Whether the CSMS has accepted the station on this connection once this answer is out:
+        after a boot as the answer says; after any other message it answered normally as the store
+        says (a station that reconnects without rebooting stays accepted)."""
+        if action == "BootNotification":
+            return response.get("status") == "Accepted"
+        return self.in_service.is_set() or self.accepted
+
+    def busy_may_send(self, action: str) -> bool:
+        """Whether a busy request (option busy) of ``action`` may go out now (else it is skipped)."""
+        # Decision: never while the CSMS has a request of the same action queued or in flight for
+        # this station (an operator action, or one a handler makes on its own). The harness tells
+        # the operator's request from others by its content; a busy one of the same action inside
+        # that window is an ambiguity no harness could resolve.
+        same_action = self.wanted[action] > 0
+        # Nor while any request of the CSMS holds or waits for the request lock: busy traffic never
+        # queues ahead of the CSMS's own requests (and holds the lock ANSWER_TIMEOUT at most itself).
+        lock_wanted = any(self.wanted.values()) or self._lock.locked()
+        return self.in_service.is_set() and not same_action and not lock_wanted
 
     async def request(self, action: str, payload: dict[str, Any],
-                      on_answer: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+                      on_answer: Callable[[dict[str, Any]], Any] | None = None, *,
+                      timeout: float | None = None, busy: bool = False) -> dict[str, Any]:
         """Send a CSMS→CS request and return the answer; RequestFailed when there is none.
 
         ``on_answer`` (synchronous) runs the moment the CALLRESULT is read, before any later
         frame or connection is handled: a station that answers and at once reconnects (e.g. with
-        its new password) finds the CSMS's state already updated."""
+        its new password) finds the CSMS's state already updated. ``busy`` marks a request of the
+        busy option: it waits ``timeout`` at most and opens no B02.FR.09 exception (it only goes to
+        accepted stations)."""
         problem = schema_problem(action, CALL, payload)
         if problem:
             raise RequestFailed(f"{action}Request would break the schema: {problem}")
+        if busy:
+            return await self._exchange(action, payload, on_answer, timeout)
         asked = payload.get("requestedMessage") if action == "TriggerMessage" else ASKED_BY.get(action)
         if asked:
             self.asked_for.add(TRIGGERED_AS.get(asked, asked))
+        self.wanted[action] += 1
+        try:
+            return await self._exchange(action, payload, on_answer, timeout)
+        finally:
+            self.wanted[action] -= 1
+
+    async def _exchange(self, action: str, payload: dict[str, Any],
+                        on_answer: Callable[[dict[str, Any]], Any] | None, timeout: float | None) -> dict[str, Any]:
+        """One request and its answer under the session's request lock."""
         async with self._lock:
             unique_id = str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()
@@ -135,7 +180,7 @@ class CsmsSession(ChargePoint):
             self.store.log(self.id, "out", action, payload)
             try:
                 await self._send(dumps([CALL, unique_id, action, payload]))
-                frame = await asyncio.wait_for(future, self._response_timeout)
+                frame = await asyncio.wait_for(future, self._response_timeout if timeout is None else timeout)
             except (asyncio.TimeoutError, ConnectionClosed) as e:
                 raise RequestFailed(f"no answer to {action}Request ({e.__class__.__name__})") from None
             finally:

@@ -184,6 +184,13 @@ class Store:
             return self.db.execute("SELECT * FROM transactions WHERE station = ? AND ended_at IS NULL",
                                    (station,)).fetchall()
 
+    def ended_transactions(self, station: str, limit: int = 20) -> list[str]:
+        """Ids of the station's latest ended transactions."""
+        with self.lock:
+            rows = self.db.execute("SELECT id FROM transactions WHERE station = ? AND ended_at IS NOT NULL "
+                                   "ORDER BY ended_at DESC LIMIT ?", (station, limit)).fetchall()
+        return [r["id"] for r in rows]
+
     # ------------------------------------------------------------ device model learned from reports
     def set_variable(self, station: str, component: str, variable: str, value: str | None) -> None:
         self._x("INSERT OR REPLACE INTO variables VALUES (?, ?, ?, ?)", (station, component, variable, value))
@@ -273,6 +280,14 @@ class Store:
         self._x("INSERT OR REPLACE INTO ev_charging_needs VALUES (?, ?, ?, ?, ?, ?)",
                 (station, evse, transaction_id, json.dumps(needs), count, time.time()))
         return count
+    def connectors(self, station: str) -> list[tuple[int, int]]:
+        """(evse, connector) pairs the station has reported a status for."""
+        with self.lock:
+            rows = self.db.execute("SELECT component FROM variables WHERE station = ? AND variable = ? "
+                                   "AND component LIKE 'Connector/%/%' ORDER BY component",
+                                   (station, "AvailabilityState")).fetchall()
+        pairs = [tuple(r["component"].split("/")[1:3]) for r in rows]
+        return [(int(e), int(c)) for e, c in pairs if e.isdigit() and c.isdigit()]
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

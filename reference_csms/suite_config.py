@@ -47,6 +47,7 @@ def config_from_settings(s: Any) -> CsmsConfig:
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),
         stations=list(stations.values()), tokens=tokens, faults=s.faults, options=s.csms_options,
+        seed=s.REFERENCE_CSMS_SEED,
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
         # block I: the energy tariff of VALID_ID_TOKEN's transactions at BASIC_AUTH_CP
         tariffs=[TariffReg(s.BASIC_AUTH_CP, s.VALID_ID_TOKEN, s.VALID_ID_TOKEN_TYPE)],

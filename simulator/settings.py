@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
     CSMS_SILENCE_WAIT: Seconds = _s(0.5, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
-    REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect", "CSMS")
+    REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
+    REFERENCE_CSMS_SEED: int | None = _s(None, "Embedded reference CSMS only: integer seed of the busy option's random requests (same seed, same sequence per station); empty = a random seed picked at start, shown in the pytest header", "CSMS")
 
     # --- Stations
     BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
@@ -174,6 +175,11 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"\s*[123](\s*,\s*[123])*\s*", value):
             raise ValueError("must be a comma-separated list of 1, 2 and 3")
         return value
+
+    @field_validator("REFERENCE_CSMS_SEED", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS")
     @classmethod

@@ -1,0 +1,247 @@
+"""Option ``busy``: the reference CSMS acts on its own, as real CSMSs do.
+
+Real CSMSs push configuration, ask for reports, trigger messages and query transactions whenever
+they like, and answer with optional fields no case asks for. The harness must give true verdicts
+against such a CSMS; with this option the reference CSMS is one, reproducibly:
+
+- :class:`BusyStation` sends, at seeded random moments, legitimate requests that no case asked
+  for to every station the CSMS has accepted on its connection, following the station's
+  :func:`plan` (``random.Random(seed + a stable hash of the station id)``, continued across the
+  station's connections, so a failing run can be replayed with the same seed);
+- :func:`embellish` adds optional, schema-allowed fields to every answer of the CSMS.
+
+The variables it reads and writes are ones the suite's cases never depend on, and it writes back
+only the value the station has just reported, so nothing in the station's behaviour changes.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import logging
+import random
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from ocpp.messages import get_validator
+
+from simulator.protocol import CALLRESULT, OCPP_VERSION, schema_problem
+
+if TYPE_CHECKING:
+    from .session import CsmsSession
+
+log = logging.getLogger("reference_csms")
+
+#: Longest pause (s) between two busy requests: a case of a few seconds sees several.
+MAX_PAUSE = 0.3
+#: How long a busy request waits for its answer (s). It holds the session's request lock meanwhile,
+#: so this bounds how long it can delay a request the CSMS makes for its operator.
+ANSWER_TIMEOUT = 1.0
+
+Var = tuple[str, str, "str | None"]  # component, variable, variable instance
+
+#: OCPP 2.0.1 device-model variables the simulator knows and no case reads, writes or depends on.
+READABLE: tuple[Var, ...] = (
+    ("ChargingStation", "AvailabilityState", None), ("SecurityCtrlr", "OrganizationName", None),
+    ("SecurityCtrlr", "SecurityProfile", None), ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", None),
+    ("OCPPCommCtrlr", "MessageTimeout", "Default"), ("TxCtrlr", "EVConnectionTimeOut", None),
+    ("TxCtrlr", "StopTxOnEVSideDisconnect", None), ("AuthCtrlr", "LocalAuthorizeOffline", None),
+    ("AuthCtrlr", "LocalPreAuthorize", None), ("LocalAuthListCtrlr", "Enabled", None),
+    ("ReservationCtrlr", "Enabled", None), ("SmartChargingCtrlr", "Enabled", None))
+#: Of those, the writable ones: SetVariables writes back the value the station reported.
+WRITABLE: tuple[Var, ...] = (
+    ("SecurityCtrlr", "OrganizationName", None), ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", None),
+    ("OCPPCommCtrlr", "MessageTimeout", "Default"), ("TxCtrlr", "EVConnectionTimeOut", None),
+    ("AuthCtrlr", "LocalAuthorizeOffline", None), ("AuthCtrlr", "LocalPreAuthorize", None))
+#: Standard OCPP 2.0.1 variables a station need not have (it answers UnknownComponent/Variable).
+UNRELATED: tuple[Var, ...] = (
+    ("ClockCtrlr", "TimeSource", None), ("ClockCtrlr", "DateTime", None),
+    ("DisplayMessageCtrlr", "Enabled", None), ("OCPPCommCtrlr", "WebSocketPingInterval", None))
+REPORT_COMPONENTS = ("SecurityCtrlr", "AuthCtrlr", "TxCtrlr", "OCPPCommCtrlr", "ReservationCtrlr")
+CRITERIA = ("Active", "Available", "Enabled", "Problem")
+REPORT_BASES = ("ConfigurationInventory", "FullInventory", "SummaryInventory")
+
+#: What the CSMS may do on its own, and how often (relative weights).
+KINDS: dict[str, int] = {
+    "GetVariables": 4, "SetVariables": 3, "GetBaseReport": 2, "GetReport": 2, "TriggerHeartbeat": 2,
+    "TriggerStatusNotification": 2, "GetTransactionStatus": 3, "GetVariablesUnrelated": 1,
+    "GetReportUnrelated": 1}
+
+_request_ids = itertools.count(1_000_001)  # requestIds of busy reports, apart from the operator's
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned busy request: the pause before it, its kind, and the seed of its details."""
+    pause: float
+    kind: str
+    detail_seed: int
+
+
+def station_hash(station_id: str) -> int:
+    """A hash of the station id that is the same in every process (``hash()`` is salted)."""
+    return zlib.crc32(station_id.encode())
+
+
+def plan(seed: int, station_id: str) -> Iterator[Step]:
+    """The station's endless sequence of busy requests: the same for the same seed and station.
+
+    Details that depend on the CSMS's state (learned connectors, ended transactions) come from a
+    random generator of their own, so they never shift the sequence of kinds and pauses."""
+    rng = random.Random(seed + station_hash(station_id))
+    kinds, weights = list(KINDS), list(KINDS.values())
+    while True:
+        yield Step(rng.uniform(0, MAX_PAUSE), rng.choices(kinds, weights)[0], rng.getrandbits(32))
+
+
+def _item(var: Var, **extra: Any) -> dict[str, Any]:
+    component, variable, instance = var
+    v: dict[str, Any] = {"name": variable}
+    if instance:
+        v["instance"] = instance
+    return {"component": {"name": component}, "variable": v, **extra}
+
+
+class BusyStation:
+    """Sends one connected station the next requests of its :func:`plan` while the CSMS has it
+    accepted (the plan goes on where the station's previous connection left it).
+
+    A planned request is skipped (never delayed) when
+    - the station is not accepted on this connection (``CsmsSession.in_service``: not before a
+      boot answered Accepted, or after a reconnect the first message answered normally; never
+      after a boot answered Pending/Rejected): a CSMS may not send it requests then;
+    - the CSMS has a request of its own queued or in flight for the station (see
+      ``CsmsSession.busy_may_send``): a busy request of the same action while an operator's
+      request is under way is an ambiguity no harness could resolve, and busy traffic must never
+      queue ahead of the CSMS's own requests.
+    """
+
+    def __init__(self, session: "CsmsSession", steps: Iterator[Step]) -> None:
+        self.session = session
+        self.steps = steps
+
+    async def run(self) -> None:
+        session = self.session
+        for step in self.steps:
+            await session.in_service.wait()
+            await asyncio.sleep(step.pause)
+            if not session.in_service.is_set():
+                continue
+            try:
+                await BUILDERS[step.kind](self, random.Random(step.detail_seed))
+            except Exception as e:  # RequestFailed, a closed connection: never a crash
+                log.info("%s: busy %s: %s", session.id, step.kind, e)
+
+    async def _send(self, kind: str, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Send one busy request unless the session says no; its answer, None when skipped."""
+        session = self.session
+        if not session.busy_may_send(action):
+            log.debug("%s: busy %s skipped", session.id, kind)
+            return None
+        log.debug("%s: busy %s", session.id, kind)
+        timeout = min(ANSWER_TIMEOUT, session.csms.config.request_timeout)
+        return await session.request(action, payload, timeout=timeout, busy=True)
+
+    # ------------------------------------------------------------ the requests
+    async def get_variables(self, rng: random.Random) -> None:
+        items = [_item(v) for v in rng.sample(READABLE, rng.randint(1, 3))]  # <= ItemsPerMessage
+        await self._send("GetVariables", "GetVariables", {"getVariableData": items})
+
+    async def set_variables(self, rng: random.Random) -> None:
+        """Read a writable variable, then write back exactly the value the station reported."""
+        var = rng.choice(WRITABLE)
+        answer = await self._send("SetVariables", "GetVariables", {"getVariableData": [_item(var)]})
+        results = (answer or {}).get("getVariableResult") or [{}]
+        value = results[0].get("attributeValue")
+        if results[0].get("attributeStatus") != "Accepted" or value is None:
+            return
+        await self._send("SetVariables", "SetVariables", {"setVariableData": [_item(var, attributeValue=value)]})
+
+    async def get_base_report(self, rng: random.Random) -> None:
+        await self._send("GetBaseReport", "GetBaseReport",
+                         {"requestId": next(_request_ids), "reportBase": rng.choice(REPORT_BASES)})
+
+    async def get_report(self, rng: random.Random) -> None:
+        payload: dict[str, Any] = {"requestId": next(_request_ids), "componentVariable": [
+            {"component": {"name": name}} for name in rng.sample(REPORT_COMPONENTS, rng.randint(1, 2))]}
+        if rng.random() < 0.5:
+            payload["componentCriteria"] = [rng.choice(CRITERIA)]
+        await self._send("GetReport", "GetReport", payload)
+
+    async def trigger_heartbeat(self, rng: random.Random) -> None:
+        await self._send("TriggerHeartbeat", "TriggerMessage", {"requestedMessage": "Heartbeat"})
+
+    async def trigger_status_notification(self, rng: random.Random) -> None:
+        """For a connector the station reported (or every connector when none is known yet)."""
+        payload: dict[str, Any] = {"requestedMessage": "StatusNotification"}
+        connectors = self.session.store.connectors(self.session.id)
+        if connectors:
+            evse, connector = rng.choice(connectors)
+            payload["evse"] = {"id": evse, "connectorId": connector}
+        await self._send("TriggerStatusNotification", "TriggerMessage", payload)
+
+    async def get_transaction_status(self, rng: random.Random) -> None:
+        """About a transaction that is not ongoing: one that ended, or one the station never had."""
+        ended = self.session.store.ended_transactions(self.session.id)
+        if ended and rng.random() < 0.5:
+            tx_id = rng.choice(ended)
+        else:
+            tx_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        await self._send("GetTransactionStatus", "GetTransactionStatus", {"transactionId": tx_id})
+
+    async def get_variables_unrelated(self, rng: random.Random) -> None:
+        items = [_item(v) for v in rng.sample(UNRELATED, rng.randint(1, 2))]
+        await self._send("GetVariablesUnrelated", "GetVariables", {"getVariableData": items})
+
+    async def get_report_unrelated(self, rng: random.Random) -> None:
+        await self._send("GetReportUnrelated", "GetReport", {
+            "requestId": next(_request_ids), "componentVariable": [{"component": {"name": "ClockCtrlr"}}]})
+
+
+BUILDERS: dict[str, Callable[[BusyStation, random.Random], Any]] = {
+    "GetVariables": BusyStation.get_variables, "SetVariables": BusyStation.set_variables,
+    "GetBaseReport": BusyStation.get_base_report, "GetReport": BusyStation.get_report,
+    "TriggerHeartbeat": BusyStation.trigger_heartbeat,
+    "TriggerStatusNotification": BusyStation.trigger_status_notification,
+    "GetTransactionStatus": BusyStation.get_transaction_status,
+    "GetVariablesUnrelated": BusyStation.get_variables_unrelated,
+    "GetReportUnrelated": BusyStation.get_report_unrelated}
+assert set(BUILDERS) == set(KINDS)
+
+
+# ---------------------------------------------------------------- optional fields in answers
+CUSTOM_DATA = {"vendorId": "org.reference.csms", "busy": True}
+STATUS_INFO = {"reasonCode": "Informational", "additionalInfo": "optional field of the reference CSMS's busy option"}
+
+
+def _properties(action: str) -> dict[str, Any]:
+    return get_validator(CALLRESULT, action, OCPP_VERSION).schema.get("properties", {})
+
+
+def embellish(action: str, response: dict[str, Any]) -> dict[str, Any]:
+    """The answer with optional fields its schema allows and no case asks for: customData,
+    statusInfo, and idTokenInfo's cacheExpiryDateTime/language1. Required fields and every value
+    already there stay as they are; if the result would break the schema, the answer is unchanged."""
+    try:
+        properties = _properties(action)
+    except OSError:
+        return response
+    richer = copy.deepcopy(response)
+    if "customData" in properties:
+        richer.setdefault("customData", dict(CUSTOM_DATA))
+    if "statusInfo" in properties:
+        richer.setdefault("statusInfo", dict(STATUS_INFO))
+    info = richer.get("idTokenInfo")
+    if isinstance(info, dict):
+        expiry = datetime.now(timezone.utc) + timedelta(hours=1)
+        info.setdefault("cacheExpiryDateTime", expiry.isoformat(timespec="seconds").replace("+00:00", "Z"))
+        info.setdefault("language1", "en")
+        info.setdefault("customData", dict(CUSTOM_DATA))
+    problem = schema_problem(action, CALLRESULT, richer)
+    if problem:
+        log.warning("busy: optional fields would break %sResponse (%s); sent without them", action, problem)
+        return response
+    return richer
