@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
         environment.update(FAST)
         environment["REFERENCE_CSMS_FAULTS"] = ",".join(faults or [])
+        # the reference CSMS is busy in every selftest run: verdicts must hold against a CSMS that sends
+        # requests of its own at any moment; the seed follows from the run, so a failure reproduces
+        environment["REFERENCE_CSMS_OPTIONS"] = "busy"
+        environment["REFERENCE_CSMS_SEED"] = str(zlib.crc32(f"{select}|{faults}".encode()) % 1000)
         environment.update(env or {})
         if environment.get("CSMS_ADDRESS") and "CSMS_OPERATOR" not in (env or {}):
             # an external CSMS without an action API: an operator that does nothing
@@ -94,6 +99,14 @@ def implemented_cases() -> set[str]:
     """Case ids of the test functions under tests/."""
     return {m.group(1) for f in (ROOT / "tests").glob("test_*.py")
             for m in re.finditer(r"def test_(TC_[A-P]_\d+)", f.read_text())}
+
+
+def implemented_case_items() -> list[str]:
+    """Every item of the conformance suite as pytest collects it (variants counted)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests"), "--collect-only", "-q",
+                           "-p", "no:cacheprovider", "--no-preflight", "-o", "addopts="], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    return [line for line in done.stdout.splitlines() if "::test_TC_" in line]
 
 
 def before_states(case: str) -> set[str]:

@@ -118,6 +118,7 @@ class Expectation:
             self.arm()
         what = f"{self.action}Request{' ' + self.describe if self.describe else ''}"
         if trigger is not None and not self.arrived:
+            self.since = len(self.station.unexpected)  # what came before the operator was asked is no answer to it
             try:
                 await asyncio.wait_for(self.station.operator.request(trigger, step), limit)
             except asyncio.TimeoutError:
