@@ -51,7 +51,12 @@ def same_instant(moment: datetime) -> Rule:
 async def messages_reported(cp: Station, request: dict[str, Any]) -> None:
     """Steps 3-4: NotifyDisplayMessages with the stored messages the request asks for; step 4 its
     CALLRESULT."""
-    await notify_display_messages(cp, request["requestId"], stored_messages(cp, request), 4)
+    messages = stored_messages(cp, request)
+    if not messages:  # the station answered Unknown at step 2: no Accepted, nothing to report
+        held = list(cp.model.display_messages.values())
+        fail(2, f"the station holds no message matching the request (it holds {held}), so it answered "
+                f"Unknown, expected Accepted")
+    await notify_display_messages(cp, request["requestId"], messages, 4)
 
 
 NO_FILTER = {"id": ABSENT, "priority": ABSENT, "state": ABSENT}
