@@ -190,11 +190,18 @@ def get_monitoring_report(station: str, criteria: list[str] | None = None,
     if component_variables:
         params["componentVariable"] = component_variables
     what = ", ".join(_name(c) if "variable" in c else c["component"]["name"] for c in component_variables or [])
+    identity: dict[str, Any] = {"monitoringCriteria": ABSENT, "componentVariable": ABSENT}  # a report of all
+    if criteria or component_variables:  # a filtered report: the request includes what was asked
+        identity = {}
+        if criteria:
+            identity["monitoringCriteria"] = Rule(f"including {criteria}", lambda got: all(c in got for c in criteria))
+        if component_variables:
+            asked = [_key(c) for c in component_variables]
+            identity["componentVariable"] = Rule(
+                f"entries including [{what}]", lambda got: all(k in [_key(e) for e in got] for k in asked))
     return Action("GetMonitoringReport", station, params,
                   f"request a monitoring report with criteria {criteria or 'none'} for "
-                  f"{what or 'every component/variable'}", request="GetMonitoringReport",
-                  identity={"monitoringCriteria": criteria or ABSENT,
-                            "componentVariable": exactly_these(component_variables) if component_variables else ABSENT})
+                  f"{what or 'every component/variable'}", request="GetMonitoringReport", identity=identity)
 
 
 def set_monitoring_base(station: str, base: str) -> Action:
