@@ -236,14 +236,19 @@ def clear_variable_monitoring(station: str, ids: list[int]) -> Action:
 
 def customer_information(station: str, customer: dict[str, Any], report: bool, clear: bool) -> Action:
     """N09/N10: ``customer`` is {"idToken": …} or {"customerIdentifier": …} or
-    {"customerCertificate": …}; the request is identified by that customer reference."""
+    {"customerCertificate": …}; the request is identified by that customer reference (the idToken
+    value, the identifier, the certificate's serial number in any case)."""
     key, value = next(iter(customer.items()))
-    identity = {"idToken": {"idToken.idToken": value.get("idToken") if isinstance(value, dict) else None},
-                "customerIdentifier": {"customerIdentifier": value},
-                "customerCertificate": {"customerCertificate.serialNumber": Rule(
-                    f"{value.get('serialNumber') if isinstance(value, dict) else value!r} (any case)",
-                    lambda v: str(v).lower() == str(value.get("serialNumber", "")).lower())}}[key]
-    what = " and ".join(w for w, on in (("report", report), ("clear", clear)) if on)
+    identity: dict[str, Any]
+    if key == "idToken":
+        identity = {"idToken.idToken": value["idToken"]}
+    elif key == "customerIdentifier":
+        identity = {"customerIdentifier": value}
+    else:
+        serial = value["serialNumber"]
+        identity = {"customerCertificate.serialNumber": Rule(
+            f"{serial!r} (any case)", lambda got: isinstance(got, str) and got.lower() == serial.lower())}
+    what = " and ".join(w for w, asked in (("report", report), ("clear", clear)) if asked)
     return Action("CustomerInformation", station, {**customer, "report": report, "clear": clear},
                   f"{what} the customer information for {key} {json.dumps(value)}",
                   request="CustomerInformation", identity=identity)

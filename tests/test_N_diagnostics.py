@@ -42,8 +42,8 @@ def report_parts(station: Station, request: dict[str, Any], per_part: int | None
 
 
 async def two_reports(cp: Station, first: actions.Action, second: actions.Action) -> tuple[dict, dict]:
-    """Steps 1-6 of N02: an empty report (step 2 EmptyResultSet), then one with data (step 4
-    Accepted, step 5 NotifyMonitoringReport, step 6 its CALLRESULT)."""
+    """Steps 1-4 of N02: the first request (the station answers EmptyResultSet from its monitors),
+    then, once that is answered, the second (Accepted: its monitors match)."""
     r1 = await cp.expect(first, 1)
     r2 = await cp.expect(second, 3)
     return r1, r2
@@ -426,7 +426,7 @@ async def test_TC_N_46_clear_customer_local_list(cp: Station, settings: Settings
     version, token = settings.LOCAL_LIST_VERSION, cp.id_token()
     await booted(cp)
     await cp.expect(actions.send_local_list(cp.id, version, "Full", [
-        {"idToken": token, "idTokenInfo": {"status": "Accepted"}}]), "P")  # preparation P
+        {"idToken": token, "idTokenInfo": {"status": "Accepted"}}]), "preparation P")
     update = cp.expecting("SendLocalList", match={"localAuthorizationList[0].idToken.idToken": token["idToken"]},
                           describe=f"removing {token['idToken']}")
     await customer_report(cp, by_token(cp, True, True), True, lambda r: token_request(1, r, settings, True, True))

@@ -62,6 +62,13 @@ async def messages_reported(cp: Station, request: dict[str, Any]) -> None:
 NO_FILTER = {"id": ABSENT, "priority": ABSENT, "state": ABSENT}
 
 
+async def refused(cp: Station) -> None:
+    """Post of a refused message: still connected, nothing stored."""
+    await cp.still_connected()
+    check_that("Post", not cp.model.display_messages,
+               f"the station expected to store nothing, holds {sorted(cp.model.display_messages)}")
+
+
 # ---------------------------------------------------------------- O01 / O02 / O06 set
 async def test_TC_O_01_set_display_message(cp: Station, settings: Settings) -> None:
     """Set Display Message - Success"""
@@ -136,7 +143,7 @@ async def test_TC_O_17_not_supported_priority(cp: Station, settings: Settings) -
     request = await cp.expect(message_action(cp, settings, priority=priority), 1,
                               reply={"status": "NotSupportedPriority"})
     check_fields(1, request, {"message.id": PRESENT, "message.priority": priority})
-    await cp.still_connected()
+    await refused(cp)
 
 
 async def test_TC_O_18_not_supported_state(cp: Station, settings: Settings) -> None:
@@ -145,7 +152,7 @@ async def test_TC_O_18_not_supported_state(cp: Station, settings: Settings) -> N
     await booted(cp)
     request = await cp.expect(message_action(cp, settings, state=state), 1, reply={"status": "NotSupportedState"})
     check_fields(1, request, {"message.id": PRESENT, "message.state": state})
-    await cp.still_connected()
+    await refused(cp)
 
 
 async def test_TC_O_19_not_supported_format(cp: Station, settings: Settings) -> None:
@@ -155,7 +162,7 @@ async def test_TC_O_19_not_supported_format(cp: Station, settings: Settings) -> 
     request = await cp.expect(message_action(cp, settings, message_format=message_format), 1,
                               reply={"status": "NotSupportedMessageFormat"})
     check_fields(1, request, {"message.id": PRESENT, "message.message.format": message_format})
-    await cp.still_connected()
+    await refused(cp)
 
 
 async def test_TC_O_25_send_specific_state(cp: Station, settings: Settings) -> None:
@@ -172,7 +179,7 @@ async def test_TC_O_26_set_display_message_rejected(cp: Station, settings: Setti
     await booted(cp)
     request = await cp.expect(message_action(cp, settings, priority="NormalCycle"), 1, reply={"status": "Rejected"})
     check_fields(1, request, {"message.id": PRESENT, "message.priority": "NormalCycle"})
-    await cp.still_connected()
+    await refused(cp)
 
 
 async def test_TC_O_27_transaction_message_start_time(cp: Station, settings: Settings) -> None:
@@ -255,6 +262,7 @@ async def test_TC_O_11_get_display_message_unknown(cp: Station, settings: Settin
     request = await cp.expect(actions.get_display_messages(cp.id, ids=[unknown]), 1)  # answered Unknown
     check(1, "id", request.get("id", ABSENT),
           Rule(f"present without the configured message id {configured}", lambda ids: configured not in ids))
+    await cp.still_connected()
 
 
 # ---------------------------------------------------------------- O05 clear
