@@ -54,6 +54,22 @@ CREATE TABLE IF NOT EXISTS charging_profiles (
 CREATE TABLE IF NOT EXISTS ev_charging_needs (
     station TEXT NOT NULL, evse INTEGER NOT NULL, transaction_id TEXT NOT NULL, needs TEXT NOT NULL,
     count INTEGER NOT NULL DEFAULT 1, at REAL NOT NULL, PRIMARY KEY (station, evse, transaction_id));
+-- blocks N and O: log requests and their status notifications, variable monitors, customer
+-- information requests and the parts reported for them, display messages
+CREATE TABLE IF NOT EXISTS log_requests (
+    station TEXT NOT NULL, request_id INTEGER NOT NULL, log_type TEXT NOT NULL, remote_location TEXT NOT NULL,
+    status TEXT, filename TEXT, upload_status TEXT, PRIMARY KEY (station, request_id));
+CREATE TABLE IF NOT EXISTS monitors (
+    station TEXT NOT NULL, id INTEGER NOT NULL, component TEXT NOT NULL, variable TEXT NOT NULL,
+    type TEXT NOT NULL, value REAL NOT NULL, severity INTEGER NOT NULL, tx INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, id));
+CREATE TABLE IF NOT EXISTS customer_requests (
+    station TEXT NOT NULL, request_id INTEGER NOT NULL, customer TEXT NOT NULL, report INTEGER NOT NULL,
+    clear INTEGER NOT NULL, status TEXT, data TEXT NOT NULL DEFAULT '[]', complete INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, request_id));
+CREATE TABLE IF NOT EXISTS display_messages (
+    station TEXT NOT NULL, id INTEGER NOT NULL, priority TEXT NOT NULL, state TEXT, transaction_id TEXT,
+    message TEXT NOT NULL, PRIMARY KEY (station, id));
 """
 
 
@@ -288,6 +304,67 @@ class Store:
                                    (station, "AvailabilityState")).fetchall()
         pairs = [tuple(r["component"].split("/")[1:3]) for r in rows]
         return [(int(e), int(c)) for e, c in pairs if e.isdigit() and c.isdigit()]
+    # ------------------------------------------------------------ blocks N and O
+    def rows(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def add_log_request(self, station: str, request_id: int, log_type: str, location: str) -> None:
+        self._x("INSERT OR REPLACE INTO log_requests (station, request_id, log_type, remote_location) "
+                "VALUES (?, ?, ?, ?)", (station, request_id, log_type, location))
+
+    def update_log_request(self, station: str, request_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self._x(f"UPDATE log_requests SET {sets} WHERE station = ? AND request_id = ?",
+                (*fields.values(), station, request_id))
+
+    def log_request(self, station: str, request_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM log_requests WHERE station = ? AND request_id = ?", (station, request_id))
+
+    def save_monitor(self, station: str, monitor_id: int, component: dict[str, Any], variable: dict[str, Any],
+                     kind: str, value: float, severity: int, transaction: bool = False) -> None:
+        self._x("INSERT OR REPLACE INTO monitors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (station, monitor_id, json.dumps(component, sort_keys=True), json.dumps(variable, sort_keys=True),
+                 kind, value, severity, int(transaction)))
+
+    def remove_monitor(self, station: str, monitor_id: int) -> None:
+        self._x("DELETE FROM monitors WHERE station = ? AND id = ?", (station, monitor_id))
+
+    def monitors(self, station: str) -> list[sqlite3.Row]:
+        return self.rows("SELECT * FROM monitors WHERE station = ? ORDER BY id", (station,))
+
+    def add_customer_request(self, station: str, request_id: int, customer: dict[str, Any], report: bool,
+                             clear: bool) -> None:
+        self._x("INSERT OR REPLACE INTO customer_requests (station, request_id, customer, report, clear) "
+                "VALUES (?, ?, ?, ?, ?)", (station, request_id, json.dumps(customer), int(report), int(clear)))
+
+    def customer_request(self, station: str, request_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM customer_requests WHERE station = ? AND request_id = ?",
+                         (station, request_id))
+
+    def update_customer_request(self, station: str, request_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self._x(f"UPDATE customer_requests SET {sets} WHERE station = ? AND request_id = ?",
+                (*fields.values(), station, request_id))
+
+    def save_display_message(self, station: str, info: dict[str, Any]) -> None:
+        self._x("INSERT OR REPLACE INTO display_messages VALUES (?, ?, ?, ?, ?, ?)",
+                (station, info["id"], info["priority"], info.get("state"), info.get("transactionId"),
+                 json.dumps(info)))
+
+    def display_message(self, station: str, message_id: int) -> dict[str, Any] | None:
+        row = self._one("SELECT message FROM display_messages WHERE station = ? AND id = ?", (station, message_id))
+        return json.loads(row["message"]) if row else None
+
+    def display_messages(self, station: str) -> list[dict[str, Any]]:
+        return [json.loads(r["message"]) for r in
+                self.rows("SELECT message FROM display_messages WHERE station = ? ORDER BY id", (station,))]
+
+    def remove_display_messages(self, station: str, ids: list[int] | None = None) -> None:
+        if ids is None:
+            self._x("DELETE FROM display_messages WHERE station = ?", (station,))
+        for message_id in ids or []:
+            self._x("DELETE FROM display_messages WHERE station = ? AND id = ?", (station, message_id))
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

@@ -219,3 +219,122 @@ SIGN_MESSAGE = {"ChargingStationCertificate": "SignChargingStationCertificate",
                 "V2GCertificate": "SignV2GCertificate", "Combined": "SignCombinedCertificate"}
 
 cv = _cv
+
+
+# ---------------------------------------------------------------- block N: diagnostics and monitoring
+def get_log(station: str, log_type: str, remote_location: str) -> Action:
+    """N01: a GetLogRequest carries a requestId of the CSMS's own; nothing else identifies it, and a
+    CSMS sends no log request unasked (logType and location are checked by the case)."""
+    return Action("GetLog", station, {"logType": log_type, "remoteLocation": remote_location},
+                  f"request a {log_type} upload to {remote_location}", request="GetLog", identity={})
+
+
+def get_monitoring_report(station: str, criteria: list[str] | None = None,
+                          component_variables: list[dict[str, Any]] | None = None) -> Action:
+    """N02: identified by the asked criteria and component/variables (absent when not asked)."""
+    params: dict[str, Any] = {}
+    if criteria:
+        params["monitoringCriteria"] = criteria
+    if component_variables:
+        params["componentVariable"] = component_variables
+    what = ", ".join(_name(c) if "variable" in c else c["component"]["name"] for c in component_variables or [])
+    identity: dict[str, Any] = {"monitoringCriteria": ABSENT, "componentVariable": ABSENT}  # a report of all
+    if criteria or component_variables:  # a filtered report: the request includes what was asked
+        identity = {}
+        if criteria:
+            identity["monitoringCriteria"] = Rule(f"including {criteria}", lambda got: all(c in got for c in criteria))
+        if component_variables:
+            asked = [_key(c) for c in component_variables]
+            identity["componentVariable"] = Rule(
+                f"entries including [{what}]", lambda got: all(k in [_key(e) for e in got] for k in asked))
+    return Action("GetMonitoringReport", station, params,
+                  f"request a monitoring report with criteria {criteria or 'none'} for "
+                  f"{what or 'every component/variable'}", request="GetMonitoringReport", identity=identity)
+
+
+def set_monitoring_base(station: str, base: str) -> Action:
+    return Action("SetMonitoringBase", station, {"monitoringBase": base}, f"set the monitoring base to {base}",
+                  request="SetMonitoringBase", identity={})
+
+
+def set_monitoring_level(station: str, severity: int) -> Action:
+    return Action("SetMonitoringLevel", station, {"severity": severity},
+                  f"set the monitoring level to severity {severity}", request="SetMonitoringLevel", identity={})
+
+
+def monitor(component: dict[str, Any], variable: dict[str, Any], kind: str, value: float,
+            severity: int) -> dict[str, Any]:
+    """One SetMonitoringData element (no id: a new monitor)."""
+    return {"component": component, "variable": variable, "type": kind, "value": value, "severity": severity}
+
+
+def set_variable_monitoring(station: str, data: list[dict[str, Any]]) -> Action:
+    """N04: one request with exactly these monitors, in this order."""
+    return Action("SetVariableMonitoring", station, {"setMonitoringData": data},
+                  "install in one request, in this order: " + "; ".join(
+                      f"{d['type']} monitor value {d['value']} severity {d['severity']} on {_name(d)}" for d in data),
+                  request="SetVariableMonitoring", identity={})
+
+
+def clear_variable_monitoring(station: str, ids: list[int]) -> Action:
+    """N06: the CSMS may split the ids over several requests (ItemsPerMessage)."""
+    return Action("ClearVariableMonitoring", station, {"id": ids}, f"clear the monitors with ids {ids}",
+                  request="ClearVariableMonitoring", identity={})
+
+
+def customer_information(station: str, customer: dict[str, Any], report: bool, clear: bool) -> Action:
+    """N09/N10: ``customer`` is {"idToken": …} or {"customerIdentifier": …} or
+    {"customerCertificate": …}; the request is identified by that customer reference (the idToken
+    value, the identifier, the certificate's serial number in any case)."""
+    key, value = next(iter(customer.items()))
+    identity: dict[str, Any]
+    if key == "idToken":
+        identity = {"idToken.idToken": value["idToken"]}
+    elif key == "customerIdentifier":
+        identity = {"customerIdentifier": value}
+    else:
+        serial = value["serialNumber"]
+        identity = {"customerCertificate.serialNumber": Rule(
+            f"{serial!r} (any case)", lambda got: isinstance(got, str) and got.lower() == serial.lower())}
+    what = " and ".join(w for w, asked in (("report", report), ("clear", clear)) if asked)
+    return Action("CustomerInformation", station, {**customer, "report": report, "clear": clear},
+                  f"{what} the customer information for {key} {json.dumps(value)}",
+                  request="CustomerInformation", identity=identity)
+
+
+def send_local_list(station: str, version: int, update_type: str, entries: list[dict[str, Any]]) -> Action:
+    return Action("SendLocalList", station, {"versionNumber": version, "updateType": update_type,
+                                             "localAuthorizationList": entries},
+                  f"send a {update_type} local list version {version} with "
+                  f"{', '.join(e['idToken']['idToken'] for e in entries) or 'no entries'}",
+                  request="SendLocalList", identity={"versionNumber": version, "updateType": update_type})
+
+
+# ---------------------------------------------------------------- block O: display messages
+def set_display_message(station: str, priority: str, content: str, message_format: str, *,
+                        message_id: int | None = None, **fields: Any) -> Action:
+    """O01/O02/O06: ``fields`` are the other MessageInfo fields (state, transactionId,
+    startDateTime, endDateTime); ``message_id`` replaces that message. The CSMS chooses the id of
+    a new message; a CSMS sends no display message unasked."""
+    params: dict[str, Any] = {"priority": priority, "message": {"format": message_format, "content": content},
+                              **{k: v for k, v in fields.items() if v is not None}}
+    if message_id is not None:
+        params["id"] = message_id
+    extra = "".join(f", {k} {v}" for k, v in fields.items() if v is not None)
+    target = f"replace display message {message_id} with" if message_id is not None else "set"
+    return Action("SetDisplayMessage", station, params,
+                  f"{target} a display message: priority {priority}, format {message_format}, "
+                  f"content {content!r}{extra}", request="SetDisplayMessage", identity={})
+
+
+def get_display_messages(station: str, ids: list[int] | None = None, priority: str | None = None,
+                         state: str | None = None) -> Action:
+    params: dict[str, Any] = {k: v for k, v in (("id", ids), ("priority", priority), ("state", state)) if v}
+    what = ", ".join(f"{k} {v}" for k, v in params.items()) or "all"
+    return Action("GetDisplayMessages", station, params, f"request the display messages of the station ({what})",
+                  request="GetDisplayMessages", identity={})
+
+
+def clear_display_message(station: str, message_id: int) -> Action:
+    return Action("ClearDisplayMessage", station, {"id": message_id}, f"clear display message {message_id}",
+                  request="ClearDisplayMessage", identity={})

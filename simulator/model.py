@@ -77,6 +77,14 @@ class StationModel:
     def new_profile_id(self) -> int:
         """An id the station generates for a profile it holds without the CSMS (unique in the case)."""
         return next(self._profile_ids)
+    # blocks N and O: what the station holds for monitoring, log uploads, its local list and display
+    monitors: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> component, variable, type, ...
+    monitoring_base: str = "FactoryDefault"
+    monitoring_level: int = 9
+    log_upload: int | None = None  # requestId of the log upload in progress
+    local_list_version: int = 0
+    local_list: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (idToken, type) -> entry
+    display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> MessageInfo as stored
 
     @classmethod
     def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from . import smart_charging
+from . import diagnostics, display, smart_charging
 from .station import now_iso
 from .trace import add_secret
 
@@ -91,14 +91,6 @@ def delete_certificate(station: "Station", payload: dict) -> dict:
     return {"status": station.certificates.delete(payload["certificateHashData"])}
 
 
-def get_local_list_version(station: "Station", payload: dict) -> dict:
-    return {"versionNumber": 0}
-
-
-def get_log(station: "Station", payload: dict) -> dict:
-    return {"status": "Accepted", "filename": "station.log"}
-
-
 def get_composite_schedule(station: "Station", payload: dict) -> dict:
     """K08: the installed profiles really composed over the asked window."""
     return smart_charging.composite(station, payload)
@@ -129,9 +121,8 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "ChangeAvailability": _status("Accepted"),
     "ClearCache": _status("Accepted"),
     "ClearChargingProfile": clear_charging_profile,
-    "ClearDisplayMessage": _status("Accepted"),
-    "ClearVariableMonitoring": lambda s, p: {"clearMonitoringResult": [
-        {"status": "Accepted", "id": i} for i in p["id"]]},
+    "ClearDisplayMessage": display.clear_display_message,
+    "ClearVariableMonitoring": diagnostics.clear_variable_monitoring,
     "CostUpdated": lambda s, p: {},
     "CustomerInformation": _status("Accepted"),
     "DataTransfer": data_transfer,
@@ -139,11 +130,11 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "GetBaseReport": get_base_report,
     "GetChargingProfiles": get_charging_profiles,
     "GetCompositeSchedule": get_composite_schedule,
-    "GetDisplayMessages": _status("Unknown"),
+    "GetDisplayMessages": display.get_display_messages,
     "GetInstalledCertificateIds": get_installed_certificate_ids,
-    "GetLocalListVersion": get_local_list_version,
-    "GetLog": get_log,
-    "GetMonitoringReport": _status("Accepted"),
+    "GetLocalListVersion": diagnostics.get_local_list_version,
+    "GetLog": diagnostics.get_log,
+    "GetMonitoringReport": diagnostics.get_monitoring_report,
     "GetReport": get_report,
     "GetTransactionStatus": get_transaction_status,
     "GetVariables": get_variables,
@@ -153,15 +144,13 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "RequestStopTransaction": _status("Accepted"),
     "ReserveNow": _status("Accepted"),
     "Reset": reset,
-    "SendLocalList": _status("Accepted"),
+    "SendLocalList": diagnostics.send_local_list,
     "SetChargingProfile": set_charging_profile,
-    "SetDisplayMessage": _status("Accepted"),
-    "SetMonitoringBase": _status("Accepted"),
-    "SetMonitoringLevel": _status("Accepted"),
+    "SetDisplayMessage": display.set_display_message,
+    "SetMonitoringBase": diagnostics.set_monitoring_base,
+    "SetMonitoringLevel": diagnostics.set_monitoring_level,
     "SetNetworkProfile": set_network_profile,
-    "SetVariableMonitoring": lambda s, p: {"setMonitoringResult": [
-        {"status": "Accepted", "type": d["type"], "severity": d["severity"], "component": d["component"],
-         "variable": d["variable"]} for d in p["setMonitoringData"]]},
+    "SetVariableMonitoring": diagnostics.set_variable_monitoring,
     "SetVariables": set_variables,
     "TriggerMessage": trigger_message,
     "UnlockConnector": _status("Unlocked"),
@@ -240,7 +229,45 @@ def after_charging_profiles(station: "Station", payload: dict, reply: dict) -> A
     return send_profile_reports(station, payload, FOLLOW_UP)
 
 
+async def _uploaded(station: "Station", request_id: int) -> None:
+    for status in ("Uploading", "Uploaded"):
+        await diagnostics.log_status(station, status, request_id, FOLLOW_UP)
+
+
+def after_get_log(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    """N01: the upload the station accepted runs (a cancelled one is reported AcceptedCanceled)."""
+    if reply.get("status") not in ("Accepted", "AcceptedCanceled"):
+        return None
+    return _uploaded(station, payload["requestId"])
+
+
+def after_monitoring_report(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    data = diagnostics.monitoring_data(station, payload.get("monitoringCriteria"), payload.get("componentVariable"))
+    return diagnostics.send_monitoring_report(station, payload["requestId"], [data], FOLLOW_UP)
+
+
+def after_customer_information(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted" or not payload["report"]:
+        return None
+    customer = {k: payload[k] for k in ("idToken", "customerIdentifier", "customerCertificate") if k in payload}
+    return diagnostics.notify_customer_information(
+        station, payload["requestId"], diagnostics.customer_text(customer, False, payload["clear"]), FOLLOW_UP)
+
+
+def after_display_messages(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    if reply.get("status") != "Accepted":
+        return None
+    return display.notify_display_messages(station, payload["requestId"],
+                                           display.stored_messages(station, payload), FOLLOW_UP)
+
+
 AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
+    "CustomerInformation": after_customer_information,
+    "GetDisplayMessages": after_display_messages,
+    "GetLog": after_get_log,
+    "GetMonitoringReport": after_monitoring_report,
     "GetChargingProfiles": after_charging_profiles,
     "GetBaseReport": after_base_report,
     "GetReport": after_report,

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +20,9 @@ CERTS = "fixtures/certs"
 
 ID_TOKEN_TYPES = ("Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
                   "NoAuthorization")
+MESSAGE_PRIORITIES = ("AlwaysFront", "InFront", "NormalCycle")
+MESSAGE_STATES = ("Charging", "Faulted", "Idle", "Unavailable")
+MESSAGE_FORMATS = ("ASCII", "HTML", "URI", "UTF8")
 SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD"})
 #: settings that name a file the harness only reads (the suffix says so)
 FILE_SUFFIXES = ("_CERT", "_KEY", "_FILE")
@@ -161,6 +164,28 @@ class Settings(BaseSettings):
     CONFIGURED_NO_RENEGOTIATION_WAIT: Annotated[float, Field(ge=0)] = _s(10, "Seconds the simulator waits after charging starts to confirm that the CSMS sends no further SetChargingProfileRequest", "Smart charging")
     CONFIGURED_SUPPORTS_TX_PROFILE_WITHOUT_TX: bool = _s(True, "Whether the CSMS can send a TxProfile while no transaction runs (Part 6 prerequisite); false skips TC_K_02 with that reason", "Smart charging")
     CONFIGURED_SUPPORTS_ISO15118_SMART_CHARGING: bool = _s(True, "Whether the CSMS supports ISO 15118 load leveling (NotifyEVChargingNeeds / NotifyEVChargingSchedule); false skips those cases with that reason", "Smart charging")
+    # --- Diagnostics and monitoring (block N)
+    CONFIGURED_LOG_LOCATION: str = _s("https://logs.example.com/ocpp/upload", "Upload URL the CSMS is asked to put in GetLogRequest log.remoteLocation (block N)", "Diagnostics")
+    CONFIGURED_MONITOR_IDS: str = _s("1,2,3,4,5", "Comma-separated ids of the monitors the CSMS is asked to clear; more ids than CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE; TC_N_44 uses the first", "Diagnostics")
+    CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE: Annotated[int, Field(ge=1)] = _s(3, "MonitoringCtrlr.ItemsPerMessage[ClearVariableMonitoring] the simulator reports: most ids per ClearVariableMonitoringRequest", "Diagnostics")
+    CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM: str = _s("SHA256", "customerCertificate.hashAlgorithm the CSMS is asked to send (TC_N_63)", "Diagnostics")
+    CONFIGURED_CUSTOMER_CERT_ISSUER_NAME_HASH: str = _s("0552dd17bf870d2893b2e10471945a1ef7aa57da53f218a3e0e471be7f1603ec", "customerCertificate.issuerNameHash (hex)", "Diagnostics")
+    CONFIGURED_CUSTOMER_CERT_ISSUER_KEY_HASH: str = _s("f922f01bbd6897f0f0f99f38467820d6609e8c5e5ac04caf54e25f2457af7fb1", "customerCertificate.issuerKeyHash (hex)", "Diagnostics")
+    CONFIGURED_CUSTOMER_CERT_SERIAL_NUMBER: str = _s("5A3C9E01", "customerCertificate.serialNumber (hex)", "Diagnostics")
+
+    # --- Display messages (block O)
+    CONFIGURED_DISPLAY_MESSAGE_PRIORITY: str = _s("InFront", "Priority of the display message the CSMS is asked to set (and of DisplayMessageConfigured); the GetDisplayMessages priority filter", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_STATE: str = _s("Idle", "State of the display message set in TC_O_01 and DisplayMessageConfigured; the GetDisplayMessages state filter", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_FORMAT: str = _s("UTF8", "message.message.format of the display messages the CSMS is asked to set", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_CONTENT: str = _s("OCPP conformance test message", "message.message.content of the display messages the CSMS is asked to set", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_REPLACEMENT_CONTENT: str = _s("OCPP conformance test message (replaced)", "New content when the CSMS is asked to replace the configured message (TC_O_12)", "Display messages")
+    CONFIGURED_UNKNOWN_DISPLAY_MESSAGE_ID: int = _s(9999, "A display message id the station does not hold (clear / get of an unknown id)", "Display messages")
+    CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_PRIORITY: str = _s("AlwaysFront", "Priority the CSMS is asked to use where the station answers NotSupportedPriority (TC_O_17)", "Display messages")
+    CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_STATE: str = _s("Faulted", "State the CSMS is asked to use where the station answers NotSupportedState (TC_O_18)", "Display messages")
+    CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_FORMAT: str = _s("HTML", "Format the CSMS is asked to use where the station answers NotSupportedMessageFormat (TC_O_19)", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_START_DELAY: Seconds = _s(60, "Seconds after the operator action at which the requested message starts (startDateTime; TC_O_13, TC_O_27)", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_END_DELAY: Seconds = _s(120, "Seconds after the operator action at which the requested message ends (endDateTime; TC_O_14, TC_O_28)", "Display messages")
+    CONFIGURED_UNKNOWN_TRANSACTION_ID: str = _s("UNKNOWN-TX-0001", "transactionId (not the running one) the CSMS is asked to bind a display message to (TC_O_10)", "Display messages")
 
     @field_validator("CSMS_OPERATOR")
     @classmethod
@@ -180,11 +205,46 @@ class Settings(BaseSettings):
     @classmethod
     def _seed(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+    @field_validator("CONFIGURED_MONITOR_IDS")
+    @classmethod
+    def _monitor_ids(cls, value: str) -> str:
+        if not re.fullmatch(r"\s*\d+(\s*,\s*\d+)*\s*", value):
+            raise ValueError("must be a comma-separated list of monitor ids (integers >= 0)")
+        return value
+
+    @field_validator("CONFIGURED_DISPLAY_MESSAGE_PRIORITY", "CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_PRIORITY")
+    @classmethod
+    def _priority(cls, value: str) -> str:
+        if value not in MESSAGE_PRIORITIES:
+            raise ValueError(f"must be one of {', '.join(MESSAGE_PRIORITIES)}")
+        return value
+
+    @field_validator("CONFIGURED_DISPLAY_MESSAGE_STATE", "CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_STATE")
+    @classmethod
+    def _state(cls, value: str) -> str:
+        if value not in MESSAGE_STATES:
+            raise ValueError(f"must be one of {', '.join(MESSAGE_STATES)}")
+        return value
+
+    @field_validator("CONFIGURED_DISPLAY_MESSAGE_FORMAT", "CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_FORMAT")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value not in MESSAGE_FORMATS:
+            raise ValueError(f"must be one of {', '.join(MESSAGE_FORMATS)}")
+        return value
 
     @field_validator("REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS")
     @classmethod
     def _faults(cls, value: str) -> str:
         return ",".join(f.strip() for f in value.split(",") if f.strip())
+
+    @field_validator("CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE")
+    @classmethod
+    def _fewer_than_monitor_ids(cls, value: int, info: ValidationInfo) -> int:
+        ids = info.data.get("CONFIGURED_MONITOR_IDS")
+        if ids and len(ids.split(",")) <= value:
+            raise ValueError(f"must be smaller than the number of CONFIGURED_MONITOR_IDS ({len(ids.split(','))})")
+        return value
 
     # --- derived values
     @property
@@ -210,6 +270,10 @@ class Settings(BaseSettings):
     @property
     def csms_options(self) -> list[str]:
         return [f for f in self.REFERENCE_CSMS_OPTIONS.split(",") if f]
+
+    @property
+    def monitor_ids(self) -> list[int]:
+        return [int(i) for i in self.CONFIGURED_MONITOR_IDS.split(",")]
 
     def path(self, value: str) -> Path:
         """A file setting as an absolute path (relative ones are relative to the project)."""

@@ -157,7 +157,8 @@ class Station(ChargePoint):
                                                  settings.CONFIGURED_CONNECTOR_ID)
         self.device = device_model or DeviceModel.for_station(
             len(self.model.evses), {e.id: len(e.connectors) for e in self.model.evses.values()},
-            settings.CONFIGURED_CONNECTOR_TYPE)
+            settings.CONFIGURED_CONNECTOR_TYPE,
+            clear_monitoring_items=settings.CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE)
         sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
         if sp:
             sp.value = str(creds.profile)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .common import acknowledge, forward
 
 for _action in ("ChangeAvailability", "UnlockConnector", "ReserveNow", "CancelReservation", "ClearCache",
-                "SendLocalList", "GetLocalListVersion", "CostUpdated", "CustomerInformation"):
+                "SendLocalList", "GetLocalListVersion", "CostUpdated"):
     forward(_action)
 
-acknowledge("ReservationStatusUpdate", "NotifyCustomerInformation")
+acknowledge("ReservationStatusUpdate")

@@ -1,4 +1,4 @@
-"""Firmware, certificates, diagnostics, monitoring and display messages (L, M, N, O)."""
+"""Firmware and certificates (L, M); diagnostics and display messages are in diagnostics.py and display.py."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -10,13 +10,10 @@ if TYPE_CHECKING:
     from ..session import CsmsSession
 
 for _action in ("UpdateFirmware", "PublishFirmware", "UnpublishFirmware", "InstallCertificate",
-                "DeleteCertificate", "GetInstalledCertificateIds", "GetLog", "SetVariableMonitoring",
-                "ClearVariableMonitoring", "SetMonitoringBase", "SetMonitoringLevel", "GetMonitoringReport",
-                "SetDisplayMessage", "GetDisplayMessages", "ClearDisplayMessage"):
+                "DeleteCertificate", "GetInstalledCertificateIds"):
     forward(_action)
 
-acknowledge("FirmwareStatusNotification", "PublishFirmwareStatusNotification", "LogStatusNotification",
-            "NotifyDisplayMessages")
+acknowledge("FirmwareStatusNotification", "PublishFirmwareStatusNotification")
 
 
 @on("GetCertificateStatus")

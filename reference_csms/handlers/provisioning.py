@@ -102,11 +102,6 @@ def status_notification(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     return {}
 
 
-@on("NotifyEvent")
-def notify_event(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {}
-
-
 @on("NotifyReport")
 def notify_report(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     """B07/B08: every part (seqNo 0.., tbc) is answered and its values are remembered."""
@@ -117,11 +112,6 @@ def notify_report(session: "CsmsSession", payload: dict[str, Any]) -> Any:
             if attribute.get("type", "Actual") == "Actual" and "value" in attribute:
                 session.store.set_variable(session.id, _component_key(data), _variable_key(data),
                                            attribute["value"])
-    return {}
-
-
-@on("NotifyMonitoringReport")
-def notify_monitoring_report(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
