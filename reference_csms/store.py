@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE TABLE IF NOT EXISTS variables (
     station TEXT NOT NULL, component TEXT NOT NULL, variable TEXT NOT NULL, value TEXT,
     PRIMARY KEY (station, component, variable));
+-- blocks C/D: the Local Authorization List the CSMS installed per station (entries: the idTokens,
+-- or null when only the version is known) and its version
+CREATE TABLE IF NOT EXISTS local_lists (
+    station TEXT PRIMARY KEY, version INTEGER NOT NULL, entries TEXT);
 """
 
 
@@ -165,6 +169,22 @@ class Store:
         row = self._one("SELECT value FROM variables WHERE station = ? AND component = ? AND variable = ?",
                         (station, component, variable))
         return row["value"] if row else None
+
+    # ------------------------------------------------------------ local authorization lists (D)
+    def local_list(self, station: str) -> tuple[int, list[dict[str, Any]] | None] | None:
+        """(version, idTokens) of the list installed at the station; idTokens None when only the
+        version is known; None when the CSMS knows nothing about the station's list."""
+        row = self._one("SELECT version, entries FROM local_lists WHERE station = ?", (station,))
+        if row is None:
+            return None
+        return row["version"], json.loads(row["entries"]) if row["entries"] is not None else None
+
+    def set_local_list(self, station: str, version: int, id_tokens: list[dict[str, Any]] | None) -> None:
+        self._x("INSERT OR REPLACE INTO local_lists VALUES (?, ?, ?)",
+                (station, version, json.dumps(id_tokens) if id_tokens is not None else None))
+
+    def forget_local_list(self, station: str) -> None:
+        self._x("DELETE FROM local_lists WHERE station = ?", (station,))
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

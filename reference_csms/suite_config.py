@@ -42,10 +42,13 @@ def config_from_settings(s: Any) -> CsmsConfig:
     if s.MASTERPASS_ID_TOKEN:
         tokens.append(TokenReg(s.MASTERPASS_ID_TOKEN, s.MASTERPASS_ID_TOKEN_TYPE or "ISO14443", "Accepted",
                                s.MASTERPASS_GROUP_ID))
+    from simulator.ocsp import ensure_fixtures
+    ensure_fixtures(s)
     return CsmsConfig(
         server_rsa_cert=str(certs / "csms_rsa.pem"), server_rsa_key=str(certs / "csms_rsa.key"),
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),
         stations=list(stations.values()), tokens=tokens, faults=s.faults, options=s.csms_options,
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
+        mo_root_cert=str(s.path(s.CONFIGURED_MO_ROOT_CERT_FILE)), master_pass_group_id=s.MASTERPASS_GROUP_ID,
         request_timeout=s.CSMS_RESPONSE_TIMEOUT)

@@ -91,7 +91,19 @@ def delete_certificate(station: "Station", payload: dict) -> dict:
 
 
 def get_local_list_version(station: "Station", payload: dict) -> dict:
-    return {"versionNumber": 0}
+    """D02: the version of the list the station holds (0: none), as often as asked."""
+    return {"versionNumber": station.local_list.version}
+
+
+def send_local_list(station: "Station", payload: dict) -> dict:
+    """D01: accept the list and apply it (Full replaces, Differential adds/removes); its
+    versionNumber becomes the station's version."""
+    return {"status": station.local_list.apply(payload)}
+
+
+def clear_cache(station: "Station", payload: dict) -> dict:
+    """C11: empty the Authorization Cache."""
+    return {"status": station.auth_cache.clear()}
 
 
 def get_log(station: "Station", payload: dict) -> dict:
@@ -110,7 +122,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "CancelReservation": _status("Accepted"),
     "CertificateSigned": _status("Accepted"),
     "ChangeAvailability": _status("Accepted"),
-    "ClearCache": _status("Accepted"),
+    "ClearCache": clear_cache,
     "ClearChargingProfile": _status("Accepted"),
     "ClearDisplayMessage": _status("Accepted"),
     "ClearVariableMonitoring": lambda s, p: {"clearMonitoringResult": [
@@ -136,7 +148,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "RequestStopTransaction": _status("Accepted"),
     "ReserveNow": _status("Accepted"),
     "Reset": reset,
-    "SendLocalList": _status("Accepted"),
+    "SendLocalList": send_local_list,
     "SetChargingProfile": _status("Accepted"),
     "SetDisplayMessage": _status("Accepted"),
     "SetMonitoringBase": _status("Accepted"),

@@ -1,3 +1,3 @@
 """The CSMS's behaviour, one module per functional area; importing registers everything."""
-from . import (availability, data_transfer, maintenance, provisioning, security,  # noqa: F401
-               smart_charging, transactions)
+from . import (authorization, availability, data_transfer, local_list, maintenance,  # noqa: F401
+               provisioning, security, smart_charging, transactions)

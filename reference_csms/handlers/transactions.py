@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply
+from .authorization import for_event, token_info
 from .common import send_request
 
 if TYPE_CHECKING:
@@ -40,16 +41,12 @@ _remote_start_ids = itertools.count(1)
 
 # ------------------------------------------------------------ id tokens
 def id_token_info(session: "CsmsSession", id_token: dict[str, Any]) -> dict[str, Any]:
-    """idTokenInfo from the stored token (Unknown when not stored)."""
-    info = session.store.token_info(id_token)
+    """idTokenInfo from the stored token (authorization.token_info; Unknown when not stored).
+    AuthorizeRequests are answered in authorization.py."""
+    info = token_info(session, id_token)
     if session.csms.fault(ACCEPT_UNKNOWN) and info["status"] in ("Unknown", "Invalid"):
         info = {"status": "Accepted"}
     return info
-
-
-@on("Authorize")
-def authorize(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {"idTokenInfo": id_token_info(session, payload["idToken"])}
 
 
 # ------------------------------------------------------------ transaction events
@@ -93,7 +90,7 @@ def _refusal(session: "CsmsSession", payload: dict[str, Any], before: Any) -> Ca
 
 
 def _token_info_for_event(session: "CsmsSession", payload: dict[str, Any], before: Any) -> dict[str, Any]:
-    info = id_token_info(session, payload["idToken"])
+    info = for_event(session, payload, before, id_token_info(session, payload["idToken"]))
     own = before is not None and before["id_token"] and json.loads(before["id_token"]) == payload["idToken"]
     if own and info["status"] == "Accepted" and session.csms.fault(CONCURRENT_OWN):
         info = {**info, "status": "ConcurrentTx"}
