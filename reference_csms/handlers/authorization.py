@@ -91,15 +91,18 @@ def for_event(session: "CsmsSession", payload: dict[str, Any], before: Any, info
     return info
 
 
+AUTHORIZED = "authorized_tokens"  # session attribute: the idTokens of this connection's AuthorizeRequests
+
+
 def _authorized_before(session: "CsmsSession", id_token: dict[str, Any]) -> bool:
-    return any(json.loads(m["payload"]).get("idToken") == id_token
-               for m in session.store.messages(session.id, "Authorize") if m["direction"] == "in")
+    return id_token in getattr(session, AUTHORIZED, [])
 
 
 @on("Authorize")
 async def authorize(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
     """C01/C07: the token's idTokenInfo; with contract-certificate data also certificateStatus."""
     info = token_info(session, payload["idToken"])
+    setattr(session, AUTHORIZED, getattr(session, AUTHORIZED, []) + [payload["idToken"]])
     if "certificate" not in payload and "iso15118CertificateHashData" not in payload:
         return {"idTokenInfo": info}
     status = await contract_status(session.csms, payload)
