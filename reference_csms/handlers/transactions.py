@@ -1,5 +1,5 @@
-"""Authorization and transactions (C, E, F): Authorize, TransactionEvent, MeterValues, remote
-start/stop and transaction status, with the idTokenInfo the stored tokens call for.
+"""Transactions (E, F): TransactionEvent, MeterValues, remote start/stop and transaction status,
+with the idTokenInfo the stored tokens call for (authorization.py decides it and answers Authorize).
 
 What the CSMS decides here comes from the store: the idTokenInfo of a token (E01.FR.11/12), the
 seqNo values it holds for a transaction (a gap in an Ended transaction makes it ask the station
