@@ -77,3 +77,72 @@ def test_emptied_token_settings_skip_naming_them() -> None:
     assert "setting EXPIRED_ID_TOKEN is not set" in reasons["TC_C_07"], reasons
     assert "setting VALID_ID_TOKEN_2 is not set" in reasons["TC_C_39"], reasons
     assert "VALID_ID_TOKEN_2, MASTERPASS_ID_TOKEN is not set" in reasons["TC_C_47"], reasons
+
+
+def test_ocsp_responder_answers_by_rfc_6960(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The harness responder: POST and GET, signed by the MO root, good / revoked / unknown by serial,
+    nonce echoed, every request recorded with its CertID."""
+    import base64
+    import socket
+    import urllib.parse
+    import urllib.request
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509 import ocsp
+
+    from fixtures.make_certs import generate_contracts
+    from simulator.ocsp import responder_from_settings
+    from simulator.settings import Settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/ocsp"
+    generate_contracts(tmp_path, "NLTSTC000000015", url)
+    settings = Settings(_env_file=None, CONFIGURED_OCSP_RESPONDER_URL=url,
+                        ISO15118_CERT_HASH_DATA_FILE=str(tmp_path / "iso15118_cert_hash_data.json"),
+                        ISO15118_REVOKED_CERT_HASH_DATA_FILE=str(tmp_path / "iso15118_revoked_cert_hash_data.json"),
+                        CONTRACT_CERT_FILE=str(tmp_path / "contract.pem"),
+                        CONFIGURED_MO_ROOT_CERT_FILE=str(tmp_path / "mo_root.pem"),
+                        CONFIGURED_MO_ROOT_KEY_FILE=str(tmp_path / "mo_root.key"))
+    root = x509.load_pem_x509_certificate((tmp_path / "mo_root.pem").read_bytes())
+    contract = x509.load_pem_x509_certificate((tmp_path / "contract.pem").read_bytes())
+    responder = responder_from_settings(settings)
+    responder.start()
+    try:
+        def ask(serial_cert: x509.Certificate | None, serial: int, method: str) -> ocsp.OCSPResponse:
+            builder = ocsp.OCSPRequestBuilder()
+            builder = (builder.add_certificate(serial_cert, root, hashes.SHA1()) if serial_cert else
+                       builder.add_certificate_by_hash(*_root_hashes(root), serial, hashes.SHA256()))
+            der = builder.add_extension(x509.OCSPNonce(b"0123456789abcdef"), critical=False).build() \
+                .public_bytes(serialization.Encoding.DER)
+            if method == "POST":
+                request = urllib.request.Request(url, data=der, headers={"Content-Type": "application/ocsp-request"})
+            else:
+                request = urllib.request.Request(url + "/" + urllib.parse.quote(base64.b64encode(der).decode(), safe=""))
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return ocsp.load_der_ocsp_response(answer.read())
+
+        revoked_serial = next(iter(responder.revoked))
+        good = ask(contract, 0, "POST")
+        revoked = ask(None, revoked_serial, "GET")
+        unknown = ask(None, 12345, "POST")
+        assert good.certificate_status == ocsp.OCSPCertStatus.GOOD and good.next_update_utc is None
+        assert revoked.certificate_status == ocsp.OCSPCertStatus.REVOKED
+        assert revoked.revocation_reason == x509.ReasonFlags.key_compromise
+        assert unknown.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
+        for answer in (good, revoked, unknown):
+            root.public_key().verify(answer.signature, answer.tbs_response_bytes, ec.ECDSA(answer.signature_hash_algorithm))
+            assert answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"0123456789abcdef"
+        records = responder.since(0)
+        assert [(r.algorithm, r.serial) for r in records] == [("SHA1", contract.serial_number),
+                                                              ("SHA256", revoked_serial), ("SHA256", 12345)]
+    finally:
+        responder.stop()
+
+
+def _root_hashes(root):  # type: ignore[no-untyped-def]
+    from simulator.ocsp import issuer_hashes
+    name, key = issuer_hashes(root, "SHA256")
+    return bytes.fromhex(name), bytes.fromhex(key)

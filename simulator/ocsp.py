@@ -143,7 +143,9 @@ class OcspResponder:
                 self._answer(body)
 
             def do_GET(self) -> None:  # noqa: N802
-                encoded = urllib.parse.unquote(self.path.rsplit("/", 1)[-1])
+                prefix = urllib.parse.urlsplit(responder.url).path.rstrip("/") + "/"
+                raw = self.path[len(prefix):] if self.path.startswith(prefix) else self.path.lstrip("/")
+                encoded = urllib.parse.unquote(raw)
                 try:
                     body = base64.b64decode(encoded + "=" * (-len(encoded) % 4))
                 except ValueError:

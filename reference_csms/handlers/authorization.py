@@ -115,14 +115,18 @@ async def authorize(session: "CsmsSession", payload: dict[str, Any]) -> dict[str
 
 
 # ------------------------------------------------------------ contract certificates (C07)
-@lru_cache(maxsize=8)
 def _roots(path: str | None) -> tuple[x509.Certificate, ...]:
-    if not path:
-        return ()
+    """The trusted MO/V2G roots of the configured PEM file (read again when the file changes)."""
     try:
-        text = open(path).read()
+        return _read_roots(path, os.stat(path).st_mtime_ns) if path else ()
     except OSError:
         return ()
+
+
+@lru_cache(maxsize=8)
+def _read_roots(path: str, mtime: int) -> tuple[x509.Certificate, ...]:
+    with open(path) as f:
+        text = f.read()
     return tuple(x509.load_pem_x509_certificate(b.encode()) for b in _PEM_CERT.findall(text))
 
 
