@@ -81,7 +81,11 @@ async def ev_connected_pre_session(station: Station) -> None:
 
 
 async def authorize(station: Station, id_token: dict | None = None, step: int | str | None = None) -> dict:
-    return await station.send("Authorize", {"idToken": id_token or station.id_token()}, step)
+    """AuthorizeRequest; the station keeps the answer in its Authorization Cache (C10)."""
+    token = id_token or station.id_token()
+    response = await station.send("Authorize", {"idToken": token}, step)
+    station.auth_cache.remember(token, response["idTokenInfo"])
+    return response
 
 
 async def authorized(station: Station, id_token: dict | None = None, evse: int | None = None) -> None:
