@@ -146,3 +146,19 @@ def _root_hashes(root):  # type: ignore[no-untyped-def]
     from simulator.ocsp import issuer_hashes
     name, key = issuer_hashes(root, "SHA256")
     return bytes.fromhex(name), bytes.fromhex(key)
+
+
+def test_expired_comes_from_the_stored_expiry() -> None:
+    """The reference CSMS answers Expired because the stored expiry has passed (no status flag), keeps
+    groupIdToken, and answers Unknown for a token it does not store."""
+    from reference_csms.config import CsmsConfig, TokenReg
+    from reference_csms.store import Store
+    store = Store(":memory:")
+    store.load(CsmsConfig(tokens=[TokenReg("PAST", "ISO14443", "Accepted", "G1", "2020-01-01T00:00:00Z"),
+                                  TokenReg("FUTURE", "ISO14443", "Accepted", "G1", "2999-01-01T00:00:00Z"),
+                                  TokenReg("BLOCKED", "ISO14443", "Blocked")]))
+    info = store.token_info({"idToken": "PAST", "type": "ISO14443"})
+    assert info["status"] == "Expired" and info["groupIdToken"]["idToken"] == "G1", info
+    assert store.token_info({"idToken": "FUTURE", "type": "ISO14443"})["status"] == "Accepted"
+    assert store.token_info({"idToken": "BLOCKED", "type": "ISO14443"})["status"] == "Blocked"
+    assert store.token_info({"idToken": "NONE", "type": "ISO14443"}) == {"status": "Unknown"}
