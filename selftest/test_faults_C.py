@@ -3,6 +3,7 @@ field, the fault-free block passes (test_fault_proofs), and a CSMS without the b
 case quickly with one line."""
 from __future__ import annotations
 
+import re
 import time
 
 from selftest.misbehaving_csms import MisbehavingCsms
@@ -162,3 +163,14 @@ def test_expired_comes_from_the_stored_expiry() -> None:
     assert store.token_info({"idToken": "FUTURE", "type": "ISO14443"})["status"] == "Accepted"
     assert store.token_info({"idToken": "BLOCKED", "type": "ISO14443"})["status"] == "Blocked"
     assert store.token_info({"idToken": "NONE", "type": "ISO14443"}) == {"status": "Unknown"}
+
+
+def test_hash_data_of_another_responder_makes_the_case_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The harness cannot observe an OCSP query sent elsewhere: the case errors with one line."""
+    other = tmp_path / "hash_data.json"
+    other.write_text('[{"hashAlgorithm": "SHA256", "issuerNameHash": "00", "issuerKeyHash": "00", '
+                     '"serialNumber": "1", "responderURL": "http://127.0.0.1:9/ocsp"}]')
+    run = run_cases("TC_C_50", env={"ISO15118_CERT_HASH_DATA_FILE": str(other)})
+    assert run.verdicts() == {"TC_C_50": "error"}, run.output[-2000:]
+    assert re.search(r"TC_C_50: ISO15118_CERT_HASH_DATA_FILE: responderURL 'http://127\.0\.0\.1:9/ocsp' is not "
+                     r"CONFIGURED_OCSP_RESPONDER_URL", run.reasons()["TC_C_50"]), run.reasons()

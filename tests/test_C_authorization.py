@@ -8,12 +8,13 @@ harness's OCSP responder (C07); and it orders a ClearCacheRequest (C11).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
 
 from simulator import actions
-from simulator.checks import PRESENT, OneOf, check_fields
+from simulator.checks import PRESENT, HarnessError, OneOf, check_fields, where
 from simulator.model import token_key
 from simulator.ocsp import ContractMaterial, OcspResponder, check_ocsp_request, contract_material
 from simulator.replies import clear_cache
@@ -59,27 +60,36 @@ def answers_clear_cache(status: str) -> Callable[[Station, dict], dict]:
     return lambda station, request: {"status": status}
 
 
+@dataclass
+class Iso15118:
+    """The contract material and the harness's OCSP responder (TC_C_50 – TC_C_52)."""
+    contracts: ContractMaterial
+    responder: OcspResponder
+
+
 @pytest.fixture
-def contracts(settings: Settings) -> ContractMaterial:
-    """The ISO 15118 contract material (the cases need a CSMS with ISO 15118 support); a file that
-    cannot be read or names another responder makes the case error with one line."""
+def iso15118(settings: Settings, request: pytest.FixtureRequest) -> Iso15118:
+    """Skips unless the CSMS supports ISO 15118; a contract file that cannot be read or names another
+    responder makes the case error with one line; the responder runs from here to the end of the run."""
     if not settings.CONFIGURED_SUPPORTS_ISO15118:
         pytest.skip("setting CONFIGURED_SUPPORTS_ISO15118 is false")
-    return contract_material(settings)
+    try:
+        return Iso15118(contract_material(settings), request.getfixturevalue("ocsp_responder"))
+    except HarnessError as e:
+        raise HarnessError(f"{where(None)}: {e}") from None
 
 
 def emaid(station: Station) -> dict[str, str]:
     return {"idToken": station.settings.CONFIGURED_CONTRACT_EMAID, "type": "eMAID"}
 
 
-async def authorize_contract(station: Station, responder: OcspResponder, step: int,
-                             **certificate: Any) -> tuple[dict, list]:
+async def authorize_contract(station: Station, iso: Iso15118, step: int, **certificate: Any) -> tuple[dict, list]:
     """CS→CSMS AuthorizeRequest for the eMAID with contract-certificate data; its answer (within
     CONFIGURED_MESSAGE_TIMEOUT) and the OCSP requests the responder recorded meanwhile."""
-    mark = responder.mark()
+    mark = iso.responder.mark()
     response = await station.send("Authorize", {"idToken": emaid(station), **certificate}, step,
                                   timeout=station.settings.CONFIGURED_MESSAGE_TIMEOUT)
-    return response, responder.since(mark)
+    return response, iso.responder.since(mark)
 
 
 # ---------------------------------------------------------------- C01/C04/C06 local start
@@ -249,37 +259,34 @@ async def test_TC_C_49_master_pass_without_ui(cp: Station, settings: Settings, n
 
 
 # ---------------------------------------------------------------- C07 ISO 15118 contract certificates
-async def test_TC_C_50_contract_local_validation_accepted(cp: Station, contracts: ContractMaterial,
-                                                          ocsp_responder: OcspResponder) -> None:
+async def test_TC_C_50_contract_local_validation_accepted(cp: Station, iso15118: Iso15118) -> None:
     """Authorization using Contract Certificates 15118 - Online - Local contract certificate validation - Accepted"""
     await booted(cp)
     await ev_connected_pre_session(cp)
-    response, asked = await authorize_contract(cp, ocsp_responder, 4, iso15118CertificateHashData=contracts.good_a)
-    check_ocsp_request(2, asked, contracts.target_a)
+    response, asked = await authorize_contract(cp, iso15118, 4, iso15118CertificateHashData=iso15118.contracts.good_a)
+    check_ocsp_request(2, asked, iso15118.contracts.target_a)
     check_fields(4, response, {"idTokenInfo.status": "Accepted", "certificateStatus": "Accepted"})
     response = await cp.transaction_event("Updated", "Authorized", 6, id_token=emaid(cp))
     check_fields(6, response, {"idTokenInfo.status": "Accepted"})
     await energy_transfer_started(cp)
 
 
-async def test_TC_C_51_contract_local_validation_rejected(cp: Station, contracts: ContractMaterial,
-                                                          ocsp_responder: OcspResponder) -> None:
+async def test_TC_C_51_contract_local_validation_rejected(cp: Station, iso15118: Iso15118) -> None:
     """Authorization using Contract Certificates 15118 - Online - Local contract certificate validation - Rejected"""
     await booted(cp)
     await ev_connected_pre_session(cp)
-    response, asked = await authorize_contract(cp, ocsp_responder, 4,
-                                               iso15118CertificateHashData=contracts.revoked_b)
-    check_ocsp_request(2, asked, contracts.target_b)
+    response, asked = await authorize_contract(cp, iso15118, 4,
+                                               iso15118CertificateHashData=iso15118.contracts.revoked_b)
+    check_ocsp_request(2, asked, iso15118.contracts.target_b)
     check_fields(4, response, {"idTokenInfo.status": "Invalid", "certificateStatus": "CertificateRevoked"})
 
 
-async def test_TC_C_52_contract_central_validation_accepted(cp: Station, contracts: ContractMaterial,
-                                                            ocsp_responder: OcspResponder) -> None:
+async def test_TC_C_52_contract_central_validation_accepted(cp: Station, iso15118: Iso15118) -> None:
     """Authorization using Contract Certificates 15118 - Online - Central contract certificate validation - Accepted"""
     await booted(cp)
     await ev_connected_pre_session(cp)
-    response, asked = await authorize_contract(cp, ocsp_responder, 4, certificate=contracts.good_c_pem)
-    check_ocsp_request(2, asked, contracts.target_c)
+    response, asked = await authorize_contract(cp, iso15118, 4, certificate=iso15118.contracts.good_c_pem)
+    check_ocsp_request(2, asked, iso15118.contracts.target_c)
     check_fields(4, response, {"idTokenInfo.status": "Accepted", "certificateStatus": "Accepted"})
     response = await cp.transaction_event("Updated", "Authorized", 6, id_token=emaid(cp))
     check_fields(6, response, {"idTokenInfo.status": "Accepted"})
