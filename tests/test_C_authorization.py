@@ -93,7 +93,7 @@ async def authorize_contract(station: Station, iso: Iso15118, step: int, **certi
 
 
 # ---------------------------------------------------------------- C01/C04/C06 local start
-async def test_TC_C_02_local_start_invalid_unknown(cp: Station, settings: Settings) -> None:
+async def test_TC_C_02_local_start_invalid_unknown(cp: Station) -> None:
     """Local start transaction - Authorization Invalid/Unknown"""
     await booted(cp)
     response = await authorize(cp, token(cp, "INVALID_ID_TOKEN"), 2)
