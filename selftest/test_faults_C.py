@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
+
+from cryptography import x509
 
 from selftest.misbehaving_csms import MisbehavingCsms
 from selftest.support import run_cases
@@ -80,7 +83,7 @@ def test_emptied_token_settings_skip_naming_them() -> None:
     assert "VALID_ID_TOKEN_2, MASTERPASS_ID_TOKEN is not set" in reasons["TC_C_47"], reasons
 
 
-def test_ocsp_responder_answers_by_rfc_6960(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
     """The harness responder: POST and GET, signed by the MO root, good / revoked / unknown by serial,
     nonce echoed, every request recorded with its CertID."""
     import base64
@@ -88,7 +91,6 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path) -> None:  # type: ignore[n
     import urllib.parse
     import urllib.request
 
-    from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509 import ocsp
@@ -143,7 +145,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path) -> None:  # type: ignore[n
         responder.stop()
 
 
-def _root_hashes(root):  # type: ignore[no-untyped-def]
+def _root_hashes(root: x509.Certificate) -> tuple[bytes, bytes]:
     from simulator.ocsp import issuer_hashes
     name, key = issuer_hashes(root, "SHA256")
     return bytes.fromhex(name), bytes.fromhex(key)
@@ -165,7 +167,7 @@ def test_expired_comes_from_the_stored_expiry() -> None:
     assert store.token_info({"idToken": "NONE", "type": "ISO14443"}) == {"status": "Unknown"}
 
 
-def test_hash_data_of_another_responder_makes_the_case_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_hash_data_of_another_responder_makes_the_case_error(tmp_path: Path) -> None:
     """The harness cannot observe an OCSP query sent elsewhere: the case errors with one line."""
     other = tmp_path / "hash_data.json"
     other.write_text('[{"hashAlgorithm": "SHA256", "issuerNameHash": "00", "issuerKeyHash": "00", '
