@@ -261,3 +261,14 @@ async def cp(make_station: StationFactory) -> Station:
 @pytest.fixture
 def needs(settings: Settings) -> Callable[..., None]:
     return lambda *names: require_settings(settings, *names)
+
+
+@pytest.fixture(scope="session")
+def ocsp_responder(settings: Settings) -> Any:
+    """The harness's OCSP responder on CONFIGURED_OCSP_RESPONDER_URL for the rest of the run
+    (ISO 15118 contract-certificate cases); a case that cannot have it errors with one line."""
+    from simulator.ocsp import responder_from_settings
+    responder = responder_from_settings(settings)
+    responder.start()
+    yield responder
+    responder.stop()

@@ -27,10 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=None, help="SQLite file (default: in memory)")
     parser.add_argument("--station", action="append", default=[], metavar="ID:PASSWORD[:PROFILE]",
                         help="register a station (repeatable)")
-    parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP]]",
-                        help="register an id token (repeatable)")
+    parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP[:EXPIRY]]]",
+                        help="register an id token (repeatable; EXPIRY an ISO 8601 UTC time, past = expired)")
+    parser.add_argument("--mo-root", default=None, help="PEM file of the MO/V2G root(s) trusted for contract "
+                                                       "certificates (ISO 15118)")
     parser.add_argument("--tariff", action="append", default=[], metavar="STATION:IDTOKEN:TYPE[:PRICE_PER_KWH]",
                         help="an energy tariff for a token's transactions at a station (repeatable)")
+    parser.add_argument("--master-pass-group", default=None, help="the stations' MasterPassGroupId")
     parser.add_argument("--fault", action="append", default=[], help="start with a named fault (repeatable)")
     parser.add_argument("--option", action="append", default=[],
                         help="switch on an optional behaviour: base_report_at_boot, query_on_reconnect, busy")
@@ -65,11 +68,16 @@ def main(argv: list[str] | None = None) -> int:
         password, _, profile = rest.partition(":")
         config.stations.append(StationReg(sid, password or None, int(profile or 1)))
     for spec in args.token:
-        parts = spec.split(":")
-        config.tokens.append(TokenReg(parts[0], parts[1], *(parts[2:4])))
+        parts = spec.split(":", 4)
+        parts += [""] * (5 - len(parts))
+        config.tokens.append(TokenReg(parts[0], parts[1], parts[2] or "Accepted", parts[3] or None, parts[4] or None))
     for spec in args.tariff:
         parts = spec.split(":")
         config.tariffs.append(TariffReg(parts[0], parts[1], parts[2], float(parts[3]) if len(parts) > 3 else None))
+    if args.mo_root:
+        config.mo_root_cert = args.mo_root
+    if args.master_pass_group:
+        config.master_pass_group_id = args.master_pass_group
     config.faults += args.fault
     config.options += args.option
     if args.seed is not None:

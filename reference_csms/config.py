@@ -54,6 +54,9 @@ class CsmsConfig:
     tokens: list[TokenReg] = field(default_factory=list)
     tariff_price_per_kwh: float = 0.25  # price of the tariffs below that name none
     tariffs: list[TariffReg] = field(default_factory=list)
+    tariff_price_per_kwh: float = 0.25
+    mo_root_cert: str | None = None    # MO/V2G root (PEM) trusted for contract certificates (C07)
+    master_pass_group_id: str | None = None  # the stations' AuthCtrlr.MasterPassGroupId (C16)
     faults: list[str] = field(default_factory=list)
     # optional OCPP behaviours some CSMSs have (the suite must cope with them):
     # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),

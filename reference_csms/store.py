@@ -70,6 +70,10 @@ CREATE TABLE IF NOT EXISTS customer_requests (
 CREATE TABLE IF NOT EXISTS display_messages (
     station TEXT NOT NULL, id INTEGER NOT NULL, priority TEXT NOT NULL, state TEXT, transaction_id TEXT,
     message TEXT NOT NULL, PRIMARY KEY (station, id));
+-- blocks C/D: the Local Authorization List the CSMS installed per station (entries: the idTokens,
+-- or null when only the version is known) and its version
+CREATE TABLE IF NOT EXISTS local_lists (
+    station TEXT PRIMARY KEY, version INTEGER NOT NULL, entries TEXT);
 """
 
 
@@ -365,6 +369,21 @@ class Store:
             self._x("DELETE FROM display_messages WHERE station = ?", (station,))
         for message_id in ids or []:
             self._x("DELETE FROM display_messages WHERE station = ? AND id = ?", (station, message_id))
+    # ------------------------------------------------------------ local authorization lists (D)
+    def local_list(self, station: str) -> tuple[int, list[dict[str, Any]] | None] | None:
+        """(version, idTokens) of the list installed at the station; idTokens None when only the
+        version is known; None when the CSMS knows nothing about the station's list."""
+        row = self._one("SELECT version, entries FROM local_lists WHERE station = ?", (station,))
+        if row is None:
+            return None
+        return row["version"], json.loads(row["entries"]) if row["entries"] is not None else None
+
+    def set_local_list(self, station: str, version: int, id_tokens: list[dict[str, Any]] | None) -> None:
+        self._x("INSERT OR REPLACE INTO local_lists VALUES (?, ?, ?)",
+                (station, version, json.dumps(id_tokens) if id_tokens is not None else None))
+
+    def forget_local_list(self, station: str) -> None:
+        self._x("DELETE FROM local_lists WHERE station = ?", (station,))
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

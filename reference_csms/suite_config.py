@@ -42,6 +42,8 @@ def config_from_settings(s: Any) -> CsmsConfig:
     if s.MASTERPASS_ID_TOKEN:
         tokens.append(TokenReg(s.MASTERPASS_ID_TOKEN, s.MASTERPASS_ID_TOKEN_TYPE or "ISO14443", "Accepted",
                                s.MASTERPASS_GROUP_ID))
+    from simulator.ocsp import ensure_fixtures
+    ensure_fixtures(s)
     return CsmsConfig(
         server_rsa_cert=str(certs / "csms_rsa.pem"), server_rsa_key=str(certs / "csms_rsa.key"),
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
@@ -51,4 +53,5 @@ def config_from_settings(s: Any) -> CsmsConfig:
         tariff_price_per_kwh=s.CONFIGURED_TARIFF_PRICE_PER_KWH,
         # block I: the energy tariff of VALID_ID_TOKEN's transactions at BASIC_AUTH_CP
         tariffs=[TariffReg(s.BASIC_AUTH_CP, s.VALID_ID_TOKEN, s.VALID_ID_TOKEN_TYPE)],
+        mo_root_cert=str(s.path(s.CONFIGURED_MO_ROOT_CERT_FILE)), master_pass_group_id=s.MASTERPASS_GROUP_ID,
         request_timeout=s.CSMS_RESPONSE_TIMEOUT)

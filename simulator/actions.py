@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .checks import ABSENT, PRESENT, Rule
+from .checks import ABSENT, PRESENT, OneOf, Rule
 from .operator import Action
 from .protocol import request_fields
 
@@ -302,13 +302,6 @@ def customer_information(station: str, customer: dict[str, Any], report: bool, c
                   request="CustomerInformation", identity=identity)
 
 
-def send_local_list(station: str, version: int, update_type: str, entries: list[dict[str, Any]]) -> Action:
-    return Action("SendLocalList", station, {"versionNumber": version, "updateType": update_type,
-                                             "localAuthorizationList": entries},
-                  f"send a {update_type} local list version {version} with "
-                  f"{', '.join(e['idToken']['idToken'] for e in entries) or 'no entries'}",
-                  request="SendLocalList", identity={"versionNumber": version, "updateType": update_type})
-
 
 # ---------------------------------------------------------------- block O: display messages
 def set_display_message(station: str, priority: str, content: str, message_format: str, *,
@@ -338,3 +331,55 @@ def get_display_messages(station: str, ids: list[int] | None = None, priority: s
 def clear_display_message(station: str, message_id: int) -> Action:
     return Action("ClearDisplayMessage", station, {"id": message_id}, f"clear display message {message_id}",
                   request="ClearDisplayMessage", identity={})
+
+
+# ---------------------------------------------------------------- authorization (blocks C, D)
+def _token_text(id_tokens: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{t['idToken']}/{t['type']}" for t in id_tokens) or "no entries"
+
+
+def lists_tokens(id_tokens: list[dict[str, Any]]) -> Rule:
+    """localAuthorizationList names every one of these idTokens (idToken and type)."""
+    wanted = [(t["idToken"], t["type"]) for t in id_tokens]
+    return Rule(f"entries naming {_token_text(id_tokens)}",
+                lambda entries: isinstance(entries, list) and all(
+                    any((e.get("idToken") or {}).get("idToken") == i and (e.get("idToken") or {}).get("type") == t
+                        for e in entries) for i, t in wanted))
+
+
+def clear_cache(station: str) -> Action:
+    return Action("ClearCache", station, {}, "clear the Authorization Cache of the station",
+                  request="ClearCache", identity={})
+
+
+def send_local_list(station: str, id_tokens: list[dict[str, Any]]) -> Action:
+    """Install a Full Local Authorization List holding exactly these idTokens (none: empty the
+    list); the CSMS gives each entry the idTokenInfo it stores and picks the version."""
+    identity: dict[str, Any] = {"localAuthorizationList": lists_tokens(id_tokens) if id_tokens
+                                else OneOf(ABSENT, [])}
+    return Action("SendLocalList", station, {"updateType": "Full", "idTokens": id_tokens},
+                  f"send the station a Full Local Authorization List with {_token_text(id_tokens)}",
+                  request="SendLocalList", identity=identity)
+
+
+def update_local_list(station: str, add: list[dict[str, Any]] | None = None,
+                      remove: list[dict[str, Any]] | None = None) -> Action:
+    """Change the station's Local Authorization List by a Differential update: add (or update) the
+    ``add`` idTokens with their stored idTokenInfo, remove the ``remove`` ones."""
+    add, remove = add or [], remove or []
+    params: dict[str, Any] = {"updateType": "Differential"}
+    text = []
+    if add:
+        params["idTokens"] = add
+        text.append(f"add {_token_text(add)}")
+    if remove:
+        params["remove"] = remove
+        text.append(f"remove {_token_text(remove)}")
+    return Action("SendLocalList", station, params,
+                  f"{' and '.join(text)} on the station's Local Authorization List as a differential update",
+                  request="SendLocalList", identity={"localAuthorizationList": lists_tokens(add + remove)})
+
+
+def get_local_list_version(station: str) -> Action:
+    return Action("GetLocalListVersion", station, {}, "request the Local Authorization List version of the station",
+                  request="GetLocalListVersion", identity={})

@@ -149,26 +149,3 @@ async def notify_customer_information(station: "Station", request_id: int, data:
                                       step: int | str | None) -> dict:
     return await station.send("NotifyCustomerInformation", {
         "data": data, "seqNo": 0, "tbc": False, "generatedAt": now_iso(), "requestId": request_id}, step)
-
-
-# ---------------------------------------------------------------- local list (D01, kept for N10)
-def send_local_list(station: "Station", payload: dict[str, Any]) -> dict[str, Any]:
-    """D01: a Full list replaces the station's, a Differential one (of a higher version) updates it;
-    an entry without idTokenInfo removes that token."""
-    model = station.model
-    if payload["updateType"] == "Differential" and payload["versionNumber"] <= model.local_list_version:
-        return {"status": "VersionMismatch"}
-    if payload["updateType"] == "Full":
-        model.local_list = {}
-    for entry in payload.get("localAuthorizationList", []):
-        key = (entry["idToken"]["idToken"], entry["idToken"]["type"])
-        if "idTokenInfo" in entry:
-            model.local_list[key] = copy.deepcopy(entry)
-        else:
-            model.local_list.pop(key, None)
-    model.local_list_version = payload["versionNumber"]
-    return {"status": "Accepted"}
-
-
-def get_local_list_version(station: "Station", payload: dict[str, Any]) -> dict[str, Any]:
-    return {"versionNumber": station.model.local_list_version}

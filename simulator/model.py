@@ -77,13 +77,11 @@ class StationModel:
     def new_profile_id(self) -> int:
         """An id the station generates for a profile it holds without the CSMS (unique in the case)."""
         return next(self._profile_ids)
-    # blocks N and O: what the station holds for monitoring, log uploads, its local list and display
+    # blocks N and O: what the station holds for monitoring, log uploads and display
     monitors: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> component, variable, type, ...
     monitoring_base: str = "FactoryDefault"
     monitoring_level: int = 9
     log_upload: int | None = None  # requestId of the log upload in progress
-    local_list_version: int = 0
-    local_list: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (idToken, type) -> entry
     display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> MessageInfo as stored
 
     @classmethod
@@ -123,3 +121,49 @@ class StationModel:
             if evse.transaction and evse.transaction.id == transaction_id:
                 return evse.transaction
         return next((t for t in self.ended if t.id == transaction_id), None)
+
+
+# ---------------------------------------------------------------- authorization (blocks C, D)
+def token_key(id_token: dict[str, Any]) -> tuple[str, str]:
+    return id_token["idToken"], id_token["type"]
+
+
+@dataclass
+class LocalList:
+    """The station's Local Authorization List (D01/D02): entries by (idToken, type) and the version.
+    ``version_before`` is the version held when the last SendLocalListRequest arrived."""
+    version: int = 0
+    entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    version_before: int | None = None
+
+    def apply(self, request: dict[str, Any]) -> str:
+        """Full replaces the list, Differential adds/replaces entries with idTokenInfo and removes
+        those without; the request's versionNumber becomes the version. Returns the status."""
+        self.version_before = self.version
+        if request["updateType"] == "Full":
+            self.entries = {}
+        for entry in request.get("localAuthorizationList") or []:
+            key = token_key(entry["idToken"])
+            if "idTokenInfo" in entry:
+                self.entries[key] = entry["idTokenInfo"]
+            else:
+                self.entries.pop(key, None)
+        self.version = request["versionNumber"]
+        return "Accepted"
+
+    def hold(self, entries: dict[tuple[str, str], dict[str, Any]], version: int) -> None:
+        """A memory state: the list the station already holds (no CSMS involved)."""
+        self.entries, self.version = dict(entries), version
+
+
+@dataclass
+class AuthorizationCache:
+    """The station's Authorization Cache (C10-C12): idTokenInfo by (idToken, type)."""
+    entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def remember(self, id_token: dict[str, Any], info: dict[str, Any]) -> None:
+        self.entries[token_key(id_token)] = info
+
+    def clear(self) -> str:
+        self.entries.clear()
+        return "Accepted"

@@ -91,6 +91,22 @@ def delete_certificate(station: "Station", payload: dict) -> dict:
     return {"status": station.certificates.delete(payload["certificateHashData"])}
 
 
+def get_local_list_version(station: "Station", payload: dict) -> dict:
+    """D02: the version of the list the station holds (0: none), as often as asked."""
+    return {"versionNumber": station.local_list.version}
+
+
+def send_local_list(station: "Station", payload: dict) -> dict:
+    """D01: accept the list and apply it (Full replaces, Differential adds/removes); its
+    versionNumber becomes the station's version."""
+    return {"status": station.local_list.apply(payload)}
+
+
+def clear_cache(station: "Station", payload: dict) -> dict:
+    """C11: empty the Authorization Cache."""
+    return {"status": station.auth_cache.clear()}
+
+
 def get_composite_schedule(station: "Station", payload: dict) -> dict:
     """K08: the installed profiles really composed over the asked window."""
     return smart_charging.composite(station, payload)
@@ -119,7 +135,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "CancelReservation": _status("Accepted"),
     "CertificateSigned": _status("Accepted"),
     "ChangeAvailability": _status("Accepted"),
-    "ClearCache": _status("Accepted"),
+    "ClearCache": clear_cache,
     "ClearChargingProfile": clear_charging_profile,
     "ClearDisplayMessage": display.clear_display_message,
     "ClearVariableMonitoring": diagnostics.clear_variable_monitoring,
@@ -132,7 +148,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "GetCompositeSchedule": get_composite_schedule,
     "GetDisplayMessages": display.get_display_messages,
     "GetInstalledCertificateIds": get_installed_certificate_ids,
-    "GetLocalListVersion": diagnostics.get_local_list_version,
+    "GetLocalListVersion": get_local_list_version,
     "GetLog": diagnostics.get_log,
     "GetMonitoringReport": diagnostics.get_monitoring_report,
     "GetReport": get_report,
@@ -144,7 +160,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "RequestStopTransaction": _status("Accepted"),
     "ReserveNow": _status("Accepted"),
     "Reset": reset,
-    "SendLocalList": diagnostics.send_local_list,
+    "SendLocalList": send_local_list,
     "SetChargingProfile": set_charging_profile,
     "SetDisplayMessage": display.set_display_message,
     "SetMonitoringBase": diagnostics.set_monitoring_base,

@@ -57,8 +57,11 @@ async def booted(station: Station, reason: str = "PowerUp",
 
 
 # ---------------------------------------------------------------- transactions
-def _ec(station: Station) -> tuple[int, int]:
-    return station.settings.CONFIGURED_EVSE_ID, station.settings.CONFIGURED_CONNECTOR_ID
+def _ec(station: Station, evse: int | None = None) -> tuple[int, int]:
+    """(e, c): the configured EVSE and connector, or EVSE ``evse`` with its first connector."""
+    if evse is None:
+        return station.settings.CONFIGURED_EVSE_ID, station.settings.CONFIGURED_CONNECTOR_ID
+    return evse, min(station.model.evses[evse].connectors)
 
 
 async def parking_bay_occupied(station: Station) -> None:
@@ -78,12 +81,17 @@ async def ev_connected_pre_session(station: Station) -> None:
 
 
 async def authorize(station: Station, id_token: dict | None = None, step: int | str | None = None) -> dict:
-    return await station.send("Authorize", {"idToken": id_token or station.id_token()}, step)
+    """AuthorizeRequest; the station keeps the answer in its Authorization Cache (C10)."""
+    token = id_token or station.id_token()
+    response = await station.send("Authorize", {"idToken": token}, step)
+    station.auth_cache.remember(token, response["idTokenInfo"])
+    return response
 
 
-async def authorized(station: Station, id_token: dict | None = None) -> None:
-    """Authorized: AuthorizeRequest, then the authorizing TransactionEvent; both Accepted."""
-    e, _ = _ec(station)
+async def authorized(station: Station, id_token: dict | None = None, evse: int | None = None) -> None:
+    """Authorized: AuthorizeRequest, then the authorizing TransactionEvent; both Accepted.
+    ``evse``: on that EVSE (its first connector) instead of the configured one."""
+    e, c = _ec(station, evse)
     token = id_token or station.id_token()
     with in_state("Authorized"):
         response = await authorize(station, token, 2)
@@ -92,20 +100,24 @@ async def authorized(station: Station, id_token: dict | None = None) -> None:
         kind = "Updated" if tx else "Started"
         connected = station.model.evses[e].ev_connected
         response = await station.transaction_event(
-            kind, "Authorized", 4, id_token=token, charging_state="EVConnected" if connected else None)
+            kind, "Authorized", 4, id_token=token, charging_state="EVConnected" if connected else None,
+            evse=e, connector=c)
         check_fields(4, response, {"idTokenInfo.status": "Accepted"})
 
 
-async def energy_transfer_started(station: Station) -> None:
-    e, c = _ec(station)
+async def energy_transfer_started(station: Station, id_token: dict | None = None, evse: int | None = None) -> None:
+    """EnergyTransferStarted (Authorized first unless T is authorized); ``id_token``/``evse`` as Authorized."""
+    e, c = _ec(station, evse)
     if station.model.transaction(e) is None or station.model.transaction(e).id_token is None:
-        await authorized(station)
+        await authorized(station, id_token, evse)
     with in_state("EnergyTransferStarted"):
         if not station.model.evses[e].ev_connected:
             await station.report_status(e, c, "Occupied", 2)
             station.model.evses[e].ev_connected = True
-            await station.transaction_event("Updated", "CablePluggedIn", 4, charging_state="EVConnected")
-        await station.transaction_event("Updated", "ChargingStateChanged", 6, charging_state="Charging")
+            await station.transaction_event("Updated", "CablePluggedIn", 4, charging_state="EVConnected",
+                                            evse=e, connector=c)
+        await station.transaction_event("Updated", "ChargingStateChanged", 6, charging_state="Charging",
+                                        evse=e, connector=c)
 
 
 async def wait_transaction_duration(station: Station) -> None:

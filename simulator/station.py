@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from .cert_store import CertificateStore
 from .checks import CaseFailure, _equal, _show, fail, get_path, where
 from .device_model import DeviceModel
-from .model import StationModel, Transaction
+from .model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
 from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
                        schema_problem)
 from .trace import Trace, add_secret
@@ -170,6 +170,8 @@ class Station(ChargePoint):
         self.boot_time: str | None = None
         self.network_profiles: dict[int, dict] = {}
         self.certificates = CertificateStore()
+        self.local_list = LocalList(settings.LOCAL_LIST_VERSION)  # unknown content (D block summary)
+        self.auth_cache = AuthorizationCache()
         self._pending: dict[str, asyncio.Future] = {}
         self._send_lock = asyncio.Lock()
         self._reader: asyncio.Task | None = None
@@ -543,6 +545,20 @@ class Station(ChargePoint):
                 fail(step, "follow-up messages of the station did not finish in time")
 
     # ------------------------------------------------------------------ building blocks
+    def ensure_evses(self, count: int) -> None:
+        """Report at least ``count`` EVSEs (each with connector 1), for a case that names them
+        whatever CONFIGURED_NUMBER_OF_EVSES says; call before Booted (the device model is rebuilt)."""
+        if len(self.model.evses) >= count:
+            return
+        for e in range(len(self.model.evses) + 1, count + 1):
+            self.model.evses[e] = Evse(e, {1: "Available"})
+        self.device = DeviceModel.for_station(
+            len(self.model.evses), {e.id: len(e.connectors) for e in self.model.evses.values()},
+            self.settings.CONFIGURED_CONNECTOR_TYPE)
+        sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
+        if sp:
+            sp.value = str(self.creds.profile)
+
     def next_event_id(self) -> int:
         self._event_id += 1
         return self._event_id

@@ -423,10 +423,10 @@ async def test_TC_N_32_clear_customer_information_no_report(cp: Station, setting
 
 async def test_TC_N_46_clear_customer_local_list(cp: Station, settings: Settings) -> None:
     """Clear Customer Information - Update Local Authorization List"""
-    version, token = settings.LOCAL_LIST_VERSION, cp.id_token()
+    token = cp.id_token()
     await booted(cp)
-    await cp.expect(actions.send_local_list(cp.id, version, "Full", [
-        {"idToken": token, "idTokenInfo": {"status": "Accepted"}}]), "preparation P")
+    prepared = await cp.expect(actions.send_local_list(cp.id, [token]), "preparation P", reply={"status": "Accepted"})
+    version = prepared["versionNumber"]  # the version the CSMS installed (LOCAL_LIST_VERSION in Part 6's setup)
     update = cp.expecting("SendLocalList", match={"localAuthorizationList[0].idToken.idToken": token["idToken"]},
                           describe=f"removing {token['idToken']}")
     await customer_report(cp, by_token(cp, True, True), True, lambda r: token_request(1, r, settings, True, True))
@@ -435,10 +435,10 @@ async def test_TC_N_46_clear_customer_local_list(cp: Station, settings: Settings
                               "localAuthorizationList[0].idToken.idToken": token["idToken"],
                               "localAuthorizationList[0].idToken.type": token["type"],
                               "localAuthorizationList[0].idTokenInfo": ABSENT})
-    listed = (token["idToken"], token["type"]) in cp.model.local_list
-    check_that("Post", cp.model.local_list_version == version + 1 and not listed,
+    listed = (token["idToken"], token["type"]) in cp.local_list.entries
+    check_that("Post", cp.local_list.version == version + 1 and not listed,
                f"local list expected version {version + 1} without {token['idToken']}, got version "
-               f"{cp.model.local_list_version}{' with it' if listed else ''}")
+               f"{cp.local_list.version}{' with it' if listed else ''}")
 
 
 async def test_TC_N_62_clear_customer_identifier(cp: Station) -> None:

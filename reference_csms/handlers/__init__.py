@@ -1,3 +1,3 @@
 """The CSMS's behaviour, one module per functional area; importing registers everything."""
-from . import (availability, data_transfer, diagnostics, display, maintenance, meter_values,  # noqa: F401
-               provisioning, security, smart_charging, tariff, transactions)
+from . import (authorization, availability, data_transfer, diagnostics, display, local_list,  # noqa: F401
+               maintenance, meter_values, provisioning, security, smart_charging, tariff, transactions)

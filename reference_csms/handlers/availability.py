@@ -1,11 +1,11 @@
-"""Availability, reservation, local lists and remote control (D, F, G, H): the CSMS sends what its
-operator asks; the stations' notifications are stored in the message log."""
+"""Availability, reservation and remote control (F, G, H): the CSMS sends what its operator asks;
+the stations' notifications are stored in the message log. (Local lists and ClearCache: local_list.py,
+authorization.py.)"""
 from __future__ import annotations
 
 from .common import acknowledge, forward
 
-for _action in ("ChangeAvailability", "UnlockConnector", "ReserveNow", "CancelReservation", "ClearCache",
-                "SendLocalList", "GetLocalListVersion", "CostUpdated"):
+for _action in ("ChangeAvailability", "UnlockConnector", "ReserveNow", "CancelReservation", "CostUpdated"):
     forward(_action)
 
 acknowledge("ReservationStatusUpdate")

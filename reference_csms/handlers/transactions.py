@@ -1,6 +1,7 @@
-"""Authorization and transactions (C, E, F): Authorize, TransactionEvent, remote start/stop and
-transaction status, with the idTokenInfo the stored tokens call for. The meter values of an event
-are stored and checked by ``meter_values`` (J), its cost settled by ``tariff`` (I).
+"""Transactions (E, F): TransactionEvent, remote start/stop and transaction status, with the
+idTokenInfo the stored tokens call for (authorization.py decides it and answers Authorize). The
+meter values of an event are stored and checked by ``meter_values`` (J), its cost settled by
+``tariff`` (I).
 
 What the CSMS decides here comes from the store: the idTokenInfo of a token (E01.FR.11/12), the
 seqNo values it holds for a transaction (a gap in an Ended transaction makes it ask the station
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply
 from . import meter_values, tariff
+from .authorization import for_event, token_info
 from .common import send_request
 from .smart_charging import remote_start_profile
 
@@ -48,16 +50,12 @@ _remote_start_ids = itertools.count(1)
 
 # ------------------------------------------------------------ id tokens
 def id_token_info(session: "CsmsSession", id_token: dict[str, Any]) -> dict[str, Any]:
-    """idTokenInfo from the stored token (Unknown when not stored)."""
-    info = session.store.token_info(id_token)
+    """idTokenInfo from the stored token (authorization.token_info; Unknown when not stored).
+    AuthorizeRequests are answered in authorization.py."""
+    info = token_info(session, id_token)
     if session.csms.fault(ACCEPT_UNKNOWN) and info["status"] in ("Unknown", "Invalid"):
         info = {"status": "Accepted"}
     return info
-
-
-@on("Authorize")
-def authorize(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {"idTokenInfo": id_token_info(session, payload["idToken"])}
 
 
 # ------------------------------------------------------------ transaction events
@@ -130,7 +128,7 @@ def available_refusal(session: "CsmsSession", payload: dict[str, Any]) -> CallEr
 
 
 def _token_info_for_event(session: "CsmsSession", payload: dict[str, Any], before: Any) -> dict[str, Any]:
-    info = id_token_info(session, payload["idToken"])
+    info = for_event(session, payload, before, id_token_info(session, payload["idToken"]))
     own = before is not None and before["id_token"] and json.loads(before["id_token"]) == payload["idToken"]
     if own and info["status"] == "Accepted" and session.csms.fault(CONCURRENT_OWN):
         info = {**info, "status": "ConcurrentTx"}
