@@ -174,3 +174,22 @@ def require_profile(settings: Any, profile: int) -> None:
         pytest.skip(f"security profile {profile} is not in CONFIGURED_SUPPORTED_SECURITY_PROFILES")
     if profile >= 2 and not settings.CSMS_WSS_ADDRESS:
         pytest.skip("CSMS_WSS_ADDRESS is not set (security profiles 2 and 3 need it)")
+
+
+class ConformanceWarning(UserWarning):
+    """A non-fatal check (Part 6 "warning", or a (harness) check the catalogue marks warning only)."""
+
+
+def warn_unless(station: Any, step: int | str | None, condition: bool, message: str) -> None:
+    """A non-fatal check: when it fails, noted in the trace and as a pytest warning; the case goes on."""
+    if not condition:
+        import warnings
+        text = f"{where(step)} (warning): {message}"
+        station.trace.note(station.id, text)
+        warnings.warn(ConformanceWarning(text), stacklevel=2)
+
+
+def require_support(settings: Any, name: str, what: str) -> None:
+    """Skip a case about a feature the CSMS does not support, naming the boolean setting that says so."""
+    if not getattr(settings, name):
+        pytest.skip(f"{name} is false: the CSMS does not support {what}")

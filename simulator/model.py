@@ -48,9 +48,23 @@ class Evse:
 
 
 @dataclass
+class Firmware:
+    """Firmware state (L01, L03/L04): the update being executed and, as a Local Controller, the
+    files it publishes (checksum -> published URI)."""
+    request_id: int | None = None  # requestId of the UpdateFirmwareRequest being executed
+    status: str = "Idle"
+    published: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def running(self) -> bool:
+        return self.request_id is not None
+
+
+@dataclass
 class StationModel:
     evses: dict[int, Evse] = field(default_factory=dict)
     ended: list[Transaction] = field(default_factory=list)
+    firmware: Firmware = field(default_factory=Firmware)
 
     @classmethod
     def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":

@@ -157,7 +157,7 @@ class Station(ChargePoint):
         self.boot_interval: int | None = None
         self.boot_time: str | None = None
         self.network_profiles: dict[int, dict] = {}
-        self.certificates = CertificateStore()
+        self.certificates = CertificateStore.truststore(settings)
         self._pending: dict[str, asyncio.Future] = {}
         self._send_lock = asyncio.Lock()
         self._reader: asyncio.Task | None = None
