@@ -26,6 +26,16 @@ class TokenReg:
 
 
 @dataclass
+class FirmwareReg:
+    """A firmware file the CSMS can order (L01) or publish (L03): where stations fetch it, the image
+    (its MD5 is the publish checksum), the signing certificate and the Base64 signature over the image."""
+    location: str
+    image: str
+    signing_certificate: str
+    signature: str
+
+
+@dataclass
 class CsmsConfig:
     host: str = "127.0.0.1"
     ws_port: int = 0                   # 0: a free port
@@ -44,6 +54,14 @@ class CsmsConfig:
     stations: list[StationReg] = field(default_factory=list)
     tokens: list[TokenReg] = field(default_factory=list)
     tariff_price_per_kwh: float = 0.25
+    # blocks L and M: firmware it can order and publish; the contract certificate service of its
+    # ISO 15118 back end (MO Sub-CA that issues contract certificates, chain up to the MO root)
+    firmware: list[FirmwareReg] = field(default_factory=list)
+    contract_ca_cert: str | None = None
+    contract_ca_key: str | None = None
+    contract_ca_chain: str | None = None  # PEM of the issuing CA's chain above it (the MO root)
+    contract_emaid: str | None = None  # eMAID the back end provisions for a newly installing EV
+    ocsp_timeout: float = 10.0
     faults: list[str] = field(default_factory=list)
     # optional OCPP behaviours some CSMSs have (the suite must cope with them):
     # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),
@@ -60,6 +78,7 @@ class CsmsConfig:
         data = dict(data)
         data["stations"] = [StationReg(**s) for s in data.get("stations", [])]
         data["tokens"] = [TokenReg(**t) for t in data.get("tokens", [])]
+        data["firmware"] = [FirmwareReg(**f) for f in data.get("firmware", [])]
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,29 +1,13 @@
-"""Firmware, certificates, diagnostics, monitoring and display messages (L, M, N, O)."""
+"""Diagnostics, monitoring and display messages (N, O); firmware (L) and certificates (M) have
+their own modules."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from ..registry import on
 from .common import acknowledge, forward
 
-if TYPE_CHECKING:
-    from ..session import CsmsSession
-
-for _action in ("UpdateFirmware", "PublishFirmware", "UnpublishFirmware", "InstallCertificate",
-                "DeleteCertificate", "GetInstalledCertificateIds", "GetLog", "SetVariableMonitoring",
+for _action in ("GetLog", "SetVariableMonitoring",
                 "ClearVariableMonitoring", "SetMonitoringBase", "SetMonitoringLevel", "GetMonitoringReport",
                 "SetDisplayMessage", "GetDisplayMessages", "ClearDisplayMessage"):
     forward(_action)
 
-acknowledge("FirmwareStatusNotification", "PublishFirmwareStatusNotification", "LogStatusNotification",
-            "NotifyDisplayMessages")
+acknowledge("LogStatusNotification", "NotifyDisplayMessages")
 
-
-@on("GetCertificateStatus")
-def certificate_status(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {"status": "Failed"}  # no OCSP client yet
-
-
-@on("Get15118EVCertificate")
-def ev_certificate(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
-    return {"status": "Failed", "exiResponse": ""}  # no contract certificate pool yet
