@@ -146,3 +146,21 @@ def _entry(kind: str, chain: list[x509.Certificate]) -> Installed:
         return chain[i + 1] if i + 1 < len(chain) else None
     children = [Installed(kind, chain[i], issuer_of(i)) for i in range(1, len(chain))]
     return Installed(kind, chain[0], issuer_of(0), children)
+
+
+def install_check_problem(certificate: Any, expected_file: Path) -> str | None:
+    """"Install check (F)": certificate holds one PEM X.509 certificate whose DER equals that of F."""
+    try:
+        expected = x509.load_pem_x509_certificate(expected_file.read_bytes())
+    except (OSError, ValueError) as e:
+        return f"cannot read {expected_file.name}: {e}"
+    try:
+        chain = load_pem_chain(certificate if isinstance(certificate, str) else "")
+    except ValueError as e:
+        return f"expected one PEM X.509 certificate, got one that does not parse ({e})"
+    if len(chain) != 1:
+        return f"expected one PEM X.509 certificate, got {len(chain)}"
+    if chain[0] != expected:
+        return (f"expected the certificate of {expected_file.name} ({expected.subject.rfc4514_string()}), "
+                f"got {chain[0].subject.rfc4514_string()} serial {chain[0].serial_number:x}")
+    return None

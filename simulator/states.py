@@ -191,14 +191,15 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
 
 
 async def certificate_installed(station: Station, certificate_type: str, certificate: str,
-                                status: str = "Accepted") -> dict:
+                                status: str = "Accepted", state: str = "CertificateInstalled") -> dict:
     """CertificateInstalled: the CSMS installs the PEM ``certificate`` as ``certificate_type``; the
-    station answers ``status`` and, when Accepted, keeps it first under its type."""
+    station answers ``status`` and, when Accepted, keeps it first under its type. ``state`` "" when a
+    case runs it as its own steps (failures then name the case's step)."""
     def reply(payload: dict) -> dict:
         if status != "Accepted":
             return {"status": status}
         return install_certificate(station, payload)
-    with in_state("CertificateInstalled"):
+    with in_state(state):
         request = await station.expect("InstallCertificate", 1, reply=reply,
                                        trigger=actions.install_certificate(station.id, certificate_type, certificate))
         check(1, "certificateType", request["certificateType"], certificate_type)
@@ -213,19 +214,21 @@ def _is_pem_certificate(pem: str) -> bool:
 
 
 async def get_installed_certificates(station: Station, certificate_types: list[str] | None,
-                                     hash_algorithm: str = "SHA256") -> dict:
+                                     hash_algorithm: str = "SHA256", step: int = 1,
+                                     state: str = "GetInstalledCertificates") -> dict:
     """GetInstalledCertificates: the CSMS asks for the station's certificates of the given types (all
-    with None); the station answers from its store with ``hash_algorithm``."""
+    with None); the station answers from its store with ``hash_algorithm``. A case that runs it as its
+    own steps passes ``state`` "" and the request's ``step``."""
     def reply(payload: dict) -> dict:
         station.certificates.algorithm = hash_algorithm
         return get_installed_certificate_ids(station, payload)
-    with in_state("GetInstalledCertificates"):
+    with in_state(state):
         request = await station.expect(
-            "GetInstalledCertificateIds", 1, reply=reply,
+            "GetInstalledCertificateIds", step, reply=reply,
             trigger=actions.get_installed_certificate_ids(station.id, certificate_types))
         if certificate_types:
             asked = request.get("certificateType", ABSENT)
-            check(1, "certificateType", asked,
+            check(step, "certificateType", asked,
                   Rule(f"a list containing {', '.join(certificate_types)}",
                        lambda v: all(t in v for t in certificate_types)))
     return request
