@@ -38,7 +38,7 @@ SCHEMA += """
 CREATE TABLE IF NOT EXISTS firmware_requests (
     request_id INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL, kind TEXT NOT NULL,
     location TEXT, checksum TEXT, requested_at TEXT NOT NULL, answer TEXT, status TEXT, status_at TEXT,
-    published TEXT);
+    published TEXT, created REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS station_certificates (
     station TEXT NOT NULL, certificate_type TEXT NOT NULL, fingerprint TEXT NOT NULL, pem TEXT NOT NULL,
     status TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (station, certificate_type, fingerprint));
@@ -187,19 +187,26 @@ class Store:
     def new_firmware_request(self, station: str, kind: str, location: str | None,
                              checksum: str | None = None) -> int:
         """A new UpdateFirmware / PublishFirmware / UnpublishFirmware request; its id is the requestId."""
-        cur = self._x("INSERT INTO firmware_requests (station, kind, location, checksum, requested_at) "
-                      "VALUES (?, ?, ?, ?, ?)", (station, kind, location, checksum, utcnow()))
+        cur = self._x("INSERT INTO firmware_requests (station, kind, location, checksum, requested_at, created) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", (station, kind, location, checksum, utcnow(), time.time()))
         return int(cur.lastrowid)
 
     def firmware_request(self, station: str, request_id: int) -> sqlite3.Row | None:
         return self._one("SELECT * FROM firmware_requests WHERE station = ? AND request_id = ?", (station, request_id))
 
     def running_update(self, station: str) -> sqlite3.Row | None:
-        """The update the station accepted and has not finished (L01.FR.24: a new one cancels it)."""
-        return self._one("SELECT * FROM firmware_requests WHERE station = ? AND kind = 'UpdateFirmware' AND "
-                         "answer IN ('Accepted', 'AcceptedCanceled') AND (status IS NULL OR status NOT IN "
-                         "('Installed', 'DownloadFailed', 'InvalidSignature', 'InstallVerificationFailed', "
-                         "'InstallationFailed', 'Canceled')) ORDER BY request_id DESC", (station,))
+        """The update the station accepted and has not finished (L01.FR.24: a new one cancels it). A
+        boot for another reason than FirmwareUpdate since it was ordered means the station lost it."""
+        row = self._one("SELECT * FROM firmware_requests WHERE station = ? AND kind = 'UpdateFirmware' AND "
+                        "answer IN ('Accepted', 'AcceptedCanceled') AND (status IS NULL OR status NOT IN "
+                        "('Installed', 'DownloadFailed', 'InvalidSignature', 'InstallVerificationFailed', "
+                        "'InstallationFailed', 'Canceled')) ORDER BY request_id DESC", (station,))
+        if row is None:
+            return None
+        for boot in reversed(self.messages(station, "BootNotification")):
+            if boot["direction"] == "in" and json.loads(boot["payload"]).get("reason") != "FirmwareUpdate":
+                return row if boot["at"] < row["created"] else None
+        return row
 
     def update_firmware_request(self, station: str, request_id: int, **fields: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in fields)

@@ -27,8 +27,8 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+def iso(moment: datetime, timespec: str = "seconds") -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def _pem_der(pem: str) -> bytes | None:
@@ -114,7 +114,7 @@ def check_scheduled(step: int | str, field: str, request: dict, arrived: float, 
     moment = parse_time(value)
     arrival = datetime.fromtimestamp(arrived, timezone.utc)
     check(step, f"firmware.{field}", value,
-          Rule(f"later than the request's arrival ({iso(arrival)})", lambda v: moment > arrival))
+          Rule(f"later than the request's arrival ({iso(arrival, 'milliseconds')})", lambda v: moment > arrival))
     latest = datetime.fromtimestamp(asked + settings.CONFIGURED_FIRMWARE_SCHEDULE_DELAY
                                     + settings.CSMS_ACTION_TIMEOUT, timezone.utc)
     check(step, f"(harness) firmware.{field}", value,
