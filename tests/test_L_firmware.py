@@ -15,6 +15,7 @@ from simulator.states import (booted, energy_transfer_started, ev_connected_post
 from simulator.station import Station, now_iso
 
 INSTALL = "Downloading Downloaded SignatureVerified Installing InstallRebooting"
+PUBLISH = ("CONFIGURED_SUPPORTS_PUBLISH_FIRMWARE", "publishing firmware on a Local Controller")
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue
@@ -45,7 +46,6 @@ def later(settings: Settings) -> datetime:
 
 async def publish_request(cp: Station, settings: Settings, step: int = 1) -> dict:
     """Steps 1-2 of L03: PublishFirmwareRequest for the configured location and checksum, Accepted."""
-    require_support(settings, "CONFIGURED_SUPPORTS_PUBLISH_FIRMWARE", "publishing firmware on a Local Controller")
     checksum = settings.firmware_checksum
     request = await cp.expect(actions.publish_firmware(cp.id, settings.CONFIGURED_FIRMWARE_LOCATION, checksum),
                               step, reply={"status": "Accepted"})
@@ -56,7 +56,6 @@ async def publish_request(cp: Station, settings: Settings, step: int = 1) -> dic
 
 async def unpublish_request(cp: Station, settings: Settings, status: str) -> dict:
     """Steps 1-2 of L04: UnpublishFirmwareRequest for the checksum, answered ``status``."""
-    require_support(settings, "CONFIGURED_SUPPORTS_PUBLISH_FIRMWARE", "publishing firmware on a Local Controller")
     checksum = settings.firmware_checksum
     request = await cp.expect(actions.unpublish_firmware(cp.id, checksum), 1, reply={"status": status})
     check_fields("1 (harness)", request, {"checksum": checksum_rule(checksum)})
@@ -215,6 +214,7 @@ async def test_TC_L_13_update_with_ongoing_transaction(cp: Station, settings: Se
 # ---------------------------------------------------------------- L03 / L04 Local Controller
 async def test_TC_L_17_publish_firmware_published(cp: Station, settings: Settings) -> None:
     """Publish Firmware - Published"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     request = await publish_request(cp, settings)
     check(1, "location", request["location"], Rule("present and not empty", lambda v: bool(v.strip())))
@@ -230,6 +230,7 @@ async def test_TC_L_17_publish_firmware_published(cp: Station, settings: Setting
 
 async def test_TC_L_19_publish_firmware_invalid_checksum(cp: Station, settings: Settings) -> None:
     """Publish Firmware - Invalid Checksum"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     p = (await publish_request(cp, settings))["requestId"]
     await publish_status(cp, "Downloading", p, 3)
@@ -240,6 +241,7 @@ async def test_TC_L_19_publish_firmware_invalid_checksum(cp: Station, settings: 
 
 async def test_TC_L_20_publish_firmware_publish_failed(cp: Station, settings: Settings) -> None:
     """Publish Firmware - PublishFailed"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     p = (await publish_request(cp, settings))["requestId"]
     await publish_status(cp, "Downloading", p, 3)
@@ -251,6 +253,7 @@ async def test_TC_L_20_publish_firmware_publish_failed(cp: Station, settings: Se
 
 async def test_TC_L_21_unpublish_firmware_unpublished(cp: Station, settings: Settings) -> None:
     """Unpublish Firmware - Unpublished"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     await unpublish_request(cp, settings, "Unpublished")
     await cp.still_connected()
@@ -258,6 +261,7 @@ async def test_TC_L_21_unpublish_firmware_unpublished(cp: Station, settings: Set
 
 async def test_TC_L_22_unpublish_firmware_no_firmware(cp: Station, settings: Settings) -> None:
     """Unpublish Firmware - NoFirmware"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     await unpublish_request(cp, settings, "NoFirmware")
     await cp.still_connected()
@@ -265,6 +269,7 @@ async def test_TC_L_22_unpublish_firmware_no_firmware(cp: Station, settings: Set
 
 async def test_TC_L_23_unpublish_firmware_download_ongoing(cp: Station, settings: Settings) -> None:
     """Unpublish Firmware - Download Ongoing"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     await unpublish_request(cp, settings, "DownloadOngoing")
     await cp.still_connected()
@@ -272,6 +277,7 @@ async def test_TC_L_23_unpublish_firmware_download_ongoing(cp: Station, settings
 
 async def test_TC_L_24_publish_firmware_download_failed(cp: Station, settings: Settings) -> None:
     """Publish Firmware - Download failed"""
+    require_support(settings, *PUBLISH)
     await booted(cp)
     p = (await publish_request(cp, settings))["requestId"]
     await publish_status(cp, "Downloading", p, 3)

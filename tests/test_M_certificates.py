@@ -242,6 +242,7 @@ async def test_TC_M_21_delete_certificate_failed(cp: Station, settings: Settings
     request = await certificate_installed(cp, "CSMSRootCertificate", pem(settings, "CONFIGURED_CSMS_ROOT_CERT"))
     with in_state("CertificateInstalled"):
         install_check(1, settings, request, "CONFIGURED_CSMS_ROOT_CERT")
+    cp.replies["DeleteCertificate"] = lambda station, payload: {"status": "Failed"}  # a retry fails too
     await delete_rounds(cp, settings, "SHA256", 1, "Failed")
     await cp.still_connected()
 
