@@ -205,6 +205,9 @@ class Station(ChargePoint):
         drops its unfinished follow-up messages, then closes."""
         if self._connection is None:
             return
+        for task in self._background:  # unfinished follow-ups end here, before they can see a closed link
+            if not task.done():
+                task.cancel()
         ws, self._connection = self._connection, None
         self.trace.note(self.id, "station closes the connection")
         if self._reader:
