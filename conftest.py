@@ -82,6 +82,8 @@ class Harness:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from fixtures.make_certs import HERE, ensure
         ensure(HERE / "certs", self.settings.SECURITY_PROFILE_3_CP)  # the harness's own folder only
+        from fixtures.make_certs import ensure_for_settings
+        ensure_for_settings(self.settings)  # blocks L and M: firmware, roots, chains (when missing or stale)
         if self.settings.embedded:
             from reference_csms.embedded import EmbeddedCsms
             from reference_csms.suite_config import config_from_settings as embedded_config

@@ -32,6 +32,13 @@ class TariffReg:
     id_token: str
     type: str
     price_per_kwh: float | None = None  # None: the config's tariff_price_per_kwh
+class FirmwareReg:
+    """A firmware file the CSMS can order (L01) or publish (L03): where stations fetch it, the image
+    (its MD5 is the publish checksum), the signing certificate and the Base64 signature over the image."""
+    location: str
+    image: str
+    signing_certificate: str
+    signature: str
 
 
 @dataclass
@@ -57,6 +64,14 @@ class CsmsConfig:
     tariff_price_per_kwh: float = 0.25
     mo_root_cert: str | None = None    # MO/V2G root (PEM) trusted for contract certificates (C07)
     master_pass_group_id: str | None = None  # the stations' AuthCtrlr.MasterPassGroupId (C16)
+    # blocks L and M: firmware it can order and publish; the contract certificate service of its
+    # ISO 15118 back end (MO Sub-CA that issues contract certificates, chain up to the MO root)
+    firmware: list[FirmwareReg] = field(default_factory=list)
+    contract_ca_cert: str | None = None
+    contract_ca_key: str | None = None
+    contract_ca_chain: str | None = None  # PEM of the issuing CA's chain above it (the MO root)
+    contract_emaid: str | None = None  # eMAID the back end provisions for a newly installing EV
+    ocsp_timeout: float = 10.0
     faults: list[str] = field(default_factory=list)
     # optional OCPP behaviours some CSMSs have (the suite must cope with them):
     # base_report_at_boot (GetBaseReport FullInventory after every accepted boot),
@@ -76,6 +91,7 @@ class CsmsConfig:
         data["stations"] = [StationReg(**s) for s in data.get("stations", [])]
         data["tokens"] = [TokenReg(**t) for t in data.get("tokens", [])]
         data["tariffs"] = [TariffReg(**t) for t in data.get("tariffs", [])]
+        data["firmware"] = [FirmwareReg(**f) for f in data.get("firmware", [])]
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -76,6 +76,23 @@ CREATE TABLE IF NOT EXISTS local_lists (
     station TEXT PRIMARY KEY, version INTEGER NOT NULL, entries TEXT);
 """
 
+# ---- blocks L and M: firmware requests and their statuses, publications, certificates per station
+SCHEMA += """
+CREATE TABLE IF NOT EXISTS firmware_requests (
+    request_id INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL, kind TEXT NOT NULL,
+    location TEXT, checksum TEXT, requested_at TEXT NOT NULL, answer TEXT, status TEXT, status_at TEXT,
+    published TEXT, created REAL NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS station_certificates (
+    station TEXT NOT NULL, certificate_type TEXT NOT NULL, fingerprint TEXT NOT NULL, pem TEXT NOT NULL,
+    status TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (station, certificate_type, fingerprint));
+CREATE TABLE IF NOT EXISTS reported_certificates (
+    station TEXT NOT NULL, certificate_type TEXT NOT NULL, hash_data TEXT NOT NULL, children TEXT,
+    reported_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ocsp_responses (
+    issuer_name_hash TEXT NOT NULL, issuer_key_hash TEXT NOT NULL, serial TEXT NOT NULL, responder TEXT,
+    response TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (issuer_name_hash, issuer_key_hash, serial));
+"""
+
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -384,6 +401,66 @@ class Store:
 
     def forget_local_list(self, station: str) -> None:
         self._x("DELETE FROM local_lists WHERE station = ?", (station,))
+    # ------------------------------------------------------------ firmware (L)
+    def new_firmware_request(self, station: str, kind: str, location: str | None,
+                             checksum: str | None = None) -> int:
+        """A new UpdateFirmware / PublishFirmware / UnpublishFirmware request; its id is the requestId."""
+        cur = self._x("INSERT INTO firmware_requests (station, kind, location, checksum, requested_at, created) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", (station, kind, location, checksum, utcnow(), time.time()))
+        return int(cur.lastrowid)
+
+    def firmware_request(self, station: str, request_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM firmware_requests WHERE station = ? AND request_id = ?", (station, request_id))
+
+    def running_update(self, station: str) -> sqlite3.Row | None:
+        """The update the station accepted and has not finished (L01.FR.24: a new one cancels it). A
+        boot for another reason than FirmwareUpdate since it was ordered means the station lost it."""
+        row = self._one("SELECT * FROM firmware_requests WHERE station = ? AND kind = 'UpdateFirmware' AND "
+                        "answer IN ('Accepted', 'AcceptedCanceled') AND (status IS NULL OR status NOT IN "
+                        "('Installed', 'DownloadFailed', 'InvalidSignature', 'InstallVerificationFailed', "
+                        "'InstallationFailed', 'Canceled')) ORDER BY request_id DESC", (station,))
+        if row is None:
+            return None
+        for boot in reversed(self.messages(station, "BootNotification")):
+            if boot["direction"] == "in" and json.loads(boot["payload"]).get("reason") != "FirmwareUpdate":
+                return row if boot["at"] < row["created"] else None
+        return row
+
+    def update_firmware_request(self, station: str, request_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self._x(f"UPDATE firmware_requests SET {sets} WHERE station = ? AND request_id = ?",
+                (*fields.values(), station, request_id))
+
+    # ------------------------------------------------------------ certificates (M)
+    def set_certificate(self, station: str, certificate_type: str, fingerprint: str, pem: str, status: str) -> None:
+        self._x("INSERT OR REPLACE INTO station_certificates VALUES (?, ?, ?, ?, ?, ?)",
+                (station, certificate_type, fingerprint, pem, status, utcnow()))
+
+    def certificates(self, station: str) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute("SELECT * FROM station_certificates WHERE station = ? ORDER BY updated_at",
+                                   (station,)).fetchall()
+
+    def set_reported_certificates(self, station: str, entries: list[dict[str, Any]]) -> None:
+        """What the station last reported in a GetInstalledCertificateIdsResponse (per type asked)."""
+        types = {e["certificateType"] for e in entries}
+        for t in types:
+            self._x("DELETE FROM reported_certificates WHERE station = ? AND certificate_type = ?", (station, t))
+        for e in entries:
+            self._x("INSERT INTO reported_certificates VALUES (?, ?, ?, ?, ?)",
+                    (station, e["certificateType"], json.dumps(e["certificateHashData"]),
+                     json.dumps(e.get("childCertificateHashData") or []), utcnow()))
+
+    def reported_certificates(self, station: str) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.db.execute("SELECT * FROM reported_certificates WHERE station = ?", (station,)).fetchall()
+        return [{"certificateType": r["certificate_type"], "certificateHashData": json.loads(r["hash_data"]),
+                 "childCertificateHashData": json.loads(r["children"])} for r in rows]
+
+    def remember_ocsp(self, data: dict[str, Any], response_b64: str) -> None:
+        self._x("INSERT OR REPLACE INTO ocsp_responses VALUES (?, ?, ?, ?, ?, ?)",
+                (data["issuerNameHash"].lower(), data["issuerKeyHash"].lower(), data["serialNumber"].lower(),
+                 data.get("responderURL"), response_b64, utcnow()))
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import CsmsConfig, StationReg, TariffReg, TokenReg
+from .config import CsmsConfig, FirmwareReg, StationReg, TariffReg, TokenReg
 
 PAST = "2020-01-01T00:00:00Z"
 
@@ -13,6 +13,7 @@ def config_from_settings(s: Any) -> CsmsConfig:
     from fixtures.make_certs import HERE, ensure
     certs = HERE / "certs"  # the harness's own folder: it never writes where a user's setting points
     ensure(certs, s.SECURITY_PROFILE_3_CP)
+    ensure_for_settings(s)
     stations: dict[str, StationReg] = {}
 
     def station(sid: str, profile: int, password: str | None, **kw: Any) -> None:
@@ -44,7 +45,17 @@ def config_from_settings(s: Any) -> CsmsConfig:
                                s.MASTERPASS_GROUP_ID))
     from simulator.ocsp import ensure_fixtures
     ensure_fixtures(s)
+    # L: the firmware the suite orders and publishes, registered with its signing certificate and
+    # signature; M: the contract certificate service issues from the MO Sub-CA beside the MO root
+    firmware = [FirmwareReg(location, str(s.path(s.CONFIGURED_FIRMWARE_IMAGE)),
+                            str(s.path(s.CONFIGURED_FIRMWARE_SIGNING_CERT)),
+                            str(s.path(s.CONFIGURED_FIRMWARE_SIGNATURE_FILE)))
+                for location in dict.fromkeys((s.CONFIGURED_FIRMWARE_LOCATION, s.CONFIGURED_FIRMWARE_LOCATION_2))]
+    mo = s.path(s.CONFIGURED_MO_ROOT_CERT_FILE).parent
     return CsmsConfig(
+        firmware=firmware, contract_ca_cert=str(mo / "mo_subca.pem"), contract_ca_key=str(mo / "mo_subca.key"),
+        contract_ca_chain=str(s.path(s.CONFIGURED_MO_ROOT_CERT_FILE)), contract_emaid=s.CONFIGURED_CONTRACT_EMAID,
+        ocsp_timeout=s.CSMS_RESPONSE_TIMEOUT,
         server_rsa_cert=str(certs / "csms_rsa.pem"), server_rsa_key=str(certs / "csms_rsa.key"),
         server_ec_cert=str(certs / "csms_ec.pem"), server_ec_key=str(certs / "csms_ec.key"),
         client_ca_cert=str(certs / "ca.pem"), client_ca_key=str(certs / "ca.key"),

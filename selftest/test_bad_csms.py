@@ -73,7 +73,7 @@ def test_malformed_setting_stops_the_run_with_one_line() -> None:
     assert "ERROR: setting CSMS_ADDRESS: must be a ws:// or wss:// URL" in run.output, run.output
 
 
-@pytest.mark.parametrize("block, cases", [("TC_A", 16), ("TC_B", 22), ("TC_E", 27), ("TC_I", 2), ("TC_J", 9),
+@pytest.mark.parametrize("block, cases", [("TC_A", 16), ("TC_B", 22), ("TC_E", 27), ("TC_I", 2), ("TC_J", 9), ("TC_L", 19), ("TC_M", 18),
                                           ("TC_P", 2)])
 def test_csms_without_the_block_fails_every_case_quickly(block: str, cases: int) -> None:
     """A CSMS that only boots and answers heartbeats, with an operator hook that does nothing: every

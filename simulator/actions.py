@@ -200,6 +200,61 @@ def get_composite_schedule(station: str, evse: int, duration: int, unit: str) ->
     return Action("GetCompositeSchedule", station, {"evseId": evse, "duration": duration, "chargingRateUnit": unit},
                   f"request the composite schedule of {'the whole station (evseId 0)' if evse == 0 else f'EVSE {evse}'} "
                   f"for {duration} s in {unit}", request="GetCompositeSchedule", identity={})
+# ---------------------------------------------------------------- firmware (L)
+def update_firmware(station: str, location: str, signing_certificate: str, signature: str,
+                    retrieve_date_time: str, install_date_time: str | None = None) -> Action:
+    """L01: a secure firmware update; the CSMS sends its requestId and the signing certificate and
+    signature it holds for that firmware (the params name them so a person can compare)."""
+    firmware: dict[str, Any] = {"location": location, "retrieveDateTime": retrieve_date_time,
+                                "signingCertificate": signing_certificate, "signature": signature}
+    if install_date_time:
+        firmware["installDateTime"] = install_date_time
+    when = f", install at {install_date_time}" if install_date_time else ""
+    return Action("UpdateFirmware", station, {"firmware": firmware},
+                  f"update the firmware from {location} (retrieve at {retrieve_date_time}{when}) with its "
+                  f"signing certificate and signature",
+                  request="UpdateFirmware", identity={"firmware.location": location})
+
+
+def publish_firmware(station: str, location: str, checksum: str) -> Action:
+    """L03: the station, as Local Controller, publishes the firmware file at ``location``."""
+    return Action("PublishFirmware", station, {"location": location, "checksum": checksum},
+                  f"publish the firmware at {location} (MD5 {checksum}) on the Local Controller",
+                  request="PublishFirmware", identity={"location": location})
+
+
+def unpublish_firmware(station: str, checksum: str) -> Action:
+    """L04: the Local Controller stops publishing the firmware with that checksum."""
+    return Action("UnpublishFirmware", station, {"checksum": checksum},
+                  f"unpublish the firmware with MD5 {checksum} from the Local Controller",
+                  request="UnpublishFirmware", identity={})
+
+
+# ---------------------------------------------------------------- certificates (M)
+def install_certificate(station: str, certificate_type: str, certificate: str) -> Action:
+    """M05: install the PEM certificate under that type (InstallCertificate is no request a CSMS
+    sends on its own: the request's kind identifies it; the case checks type and certificate)."""
+    return Action("InstallCertificate", station, {"certificateType": certificate_type, "certificate": certificate},
+                  f"install the given {certificate_type} certificate on the station",
+                  request="InstallCertificate", identity={})
+
+
+def get_installed_certificate_ids(station: str, certificate_types: list[str] | None) -> Action:
+    """M03: retrieve the installed certificates of these types (all types when None)."""
+    params: dict[str, Any] = {"certificateType": certificate_types} if certificate_types else {}
+    what = ", ".join(certificate_types) if certificate_types else "all types (no certificateType)"
+    return Action("GetInstalledCertificateIds", station, params,
+                  f"retrieve the installed certificates of {what} in one request",
+                  request="GetInstalledCertificateIds", identity={})
+
+
+def delete_certificate(station: str, certificate_type: str, certificate: str) -> Action:
+    """M04: delete that certificate: the CSMS asks for the installed certificate ids first
+    (the request this action names), then sends DeleteCertificateRequest with the hash data the
+    station reported for it (M04.FR.07)."""
+    return Action("DeleteCertificate", station, {"certificateType": certificate_type, "certificate": certificate},
+                  f"delete the given {certificate_type} certificate from the station",
+                  request="GetInstalledCertificateIds", identity={})
 
 
 def generic(name: str, station: str, text: str, identity: dict[str, Any] | None = None,

@@ -214,3 +214,15 @@ def warn(step: int | str | None, message: str, trace: Any = None, source: str = 
     if trace is not None:
         trace.note(source, text)
     warnings.warn(ConformanceWarning(text), stacklevel=2)
+
+
+def warn_unless(station: Any, step: int | str | None, condition: bool, message: str) -> None:
+    """A non-fatal check: when it fails, noted in the trace and as a pytest warning; the case goes on."""
+    if not condition:
+        warn(step, message, station.trace, station.id)
+
+
+def require_support(settings: Any, name: str, what: str) -> None:
+    """Skip a case about a feature the CSMS does not support, naming the boolean setting that says so."""
+    if not getattr(settings, name):
+        pytest.skip(f"{name} is false: the CSMS does not support {what}")

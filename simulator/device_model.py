@@ -79,6 +79,7 @@ class DeviceModel:
         m.add(cs, _variable("AvailabilityState"), "Available", **state)
         for name, value in (("Available", True), ("Enabled", True), ("Active", True), ("Problem", False)):
             m.add(cs, _variable(name), value, **flag)
+        m.add(cs, _variable("AllowNewSessionsPendingFirmwareUpdate"), False, data_type="boolean")  # L01.FR.07
         occ = _component("OCPPCommCtrlr")
         m.add(occ, _variable("OfflineThreshold"), 60, data_type="integer", unit="s")
         m.add(occ, _variable("HeartbeatInterval"), 0, data_type="integer", unit="s")

@@ -65,6 +65,16 @@ class InstalledProfile:
     evse: int
     profile: dict[str, Any]
     source: str = "CSO"
+class Firmware:
+    """Firmware state (L01, L03/L04): the update being executed and, as a Local Controller, the
+    files it publishes (checksum -> published URI)."""
+    request_id: int | None = None  # requestId of the UpdateFirmwareRequest being executed
+    status: str = "Idle"
+    published: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def running(self) -> bool:
+        return self.request_id is not None
 
 
 @dataclass
@@ -83,6 +93,7 @@ class StationModel:
     monitoring_level: int = 9
     log_upload: int | None = None  # requestId of the log upload in progress
     display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> MessageInfo as stored
+    firmware: Firmware = field(default_factory=Firmware)
 
     @classmethod
     def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":

@@ -79,8 +79,20 @@ def request_start(station: "Station", payload: dict) -> dict:
 
 
 def get_installed_certificate_ids(station: "Station", payload: dict) -> dict:
+    """M03: one entry per stored certificate of the asked types (all when none asked), hashed with
+    the store's algorithm; NotFound without certificateHashDataChain when none matches."""
     chain = station.certificates.ids(payload.get("certificateType"))
     return {"status": "Accepted", "certificateHashDataChain": chain} if chain else {"status": "NotFound"}
+
+
+def unpublish_firmware(station: "Station", payload: dict) -> dict:
+    """L04: a file published under the checksum is withdrawn; otherwise NoFirmware."""
+    published = station.model.firmware.published
+    key = payload["checksum"].lower()
+    if key in published:
+        del published[key]
+        return {"status": "Unpublished"}
+    return {"status": "NoFirmware"}
 
 
 def install_certificate(station: "Station", payload: dict) -> dict:
@@ -155,7 +167,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "GetTransactionStatus": get_transaction_status,
     "GetVariables": get_variables,
     "InstallCertificate": install_certificate,
-    "PublishFirmware": _status("Accepted"),
+    "PublishFirmware": _status("Rejected"),  # L03: no publish a case has not scripted
     "RequestStartTransaction": request_start,
     "RequestStopTransaction": _status("Accepted"),
     "ReserveNow": _status("Accepted"),
@@ -170,8 +182,8 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "SetVariables": set_variables,
     "TriggerMessage": trigger_message,
     "UnlockConnector": _status("Unlocked"),
-    "UnpublishFirmware": _status("Unpublished"),
-    "UpdateFirmware": _status("Accepted"),
+    "UnpublishFirmware": unpublish_firmware,
+    "UpdateFirmware": _status("Rejected"),  # L01: no update a case has not scripted
 }
 
 

@@ -135,6 +135,25 @@ class Settings(BaseSettings):
     CONFIGURED_MO_ROOT_CERT_FILE: str = _s(f"{CERTS}/mo_root.pem", "MO root CA certificate issuing the contract certificates", "ISO 15118")
     CONFIGURED_MO_ROOT_KEY_FILE: str = _s(f"{CERTS}/mo_root.key", "Private key of the MO root (never logged)", "ISO 15118")
 
+    # --- Firmware management (block L)
+    CONFIGURED_FIRMWARE_LOCATION: str = _s("https://firmware.example.com/ocpp201/firmware-1.1.bin", "URI the CSMS is asked to send as UpdateFirmwareRequest firmware.location and PublishFirmwareRequest location (never downloaded)", "Firmware")
+    CONFIGURED_FIRMWARE_LOCATION_2: str = _s("https://firmware.example.com/ocpp201/firmware-1.2.bin", "firmware.location of the second update sent while the first one runs (TC_L_10, TC_L_11)", "Firmware")
+    CONFIGURED_FIRMWARE_SIGNING_CERT: str = _s(f"{CERTS}/firmware_signing.pem", "PEM firmware signing certificate (issued by CONFIGURED_MANUFACTURER_ROOT_CERT, codeSigning) the CSMS is asked to send as firmware.signingCertificate; key kept beside it", "Firmware")
+    CONFIGURED_FIRMWARE_SIGNATURE_FILE: str = _s("fixtures/firmware/firmware-1.1.sig.b64", "Text file with the Base64 ECDSA-SHA256 signature of CONFIGURED_FIRMWARE_IMAGE by the signing key: the expected firmware.signature", "Firmware")
+    CONFIGURED_FIRMWARE_IMAGE: str = _s("fixtures/firmware/firmware-1.1.bin", "Firmware image (random bytes) from which the signature and the default checksum derive", "Firmware")
+    CONFIGURED_FIRMWARE_CHECKSUM: str = _s("", "checksum (32 hex digits) the CSMS is asked to send in Publish/UnpublishFirmwareRequest; empty = lowercase MD5 hex of CONFIGURED_FIRMWARE_IMAGE", "Firmware")
+    CONFIGURED_FIRMWARE_SCHEDULE_DELAY: Seconds = _s(30.0, "Seconds after the operator action at which the requested installDateTime (TC_L_02) / retrieveDateTime (TC_L_03) lies; the simulator waits until then", "Firmware")
+    CONFIGURED_SUPPORTS_PUBLISH_FIRMWARE: bool = _s(True, "Whether the CSMS supports publishing firmware on a Local Controller (L03/L04); false skips TC_L_17-TC_L_24", "Firmware")
+
+    # --- Certificate management (block M)
+    CONFIGURED_CSMS_ROOT_CERT: str = _s(f"{CERTS}/csms_root_2.pem", "Self-signed CA (a new CSMS root, not TLS_CA_CERT) the CSMS is asked to install as CSMSRootCertificate", "Certificates")
+    CONFIGURED_MANUFACTURER_ROOT_CERT: str = _s(f"{CERTS}/manufacturer_root.pem", "Self-signed manufacturer root: installed in TC_M_02, in the simulator's truststore, issuer of the firmware signing certificate", "Certificates")
+    CONFIGURED_V2G_ROOT_CERT: str = _s(f"{CERTS}/v2g_root.pem", "Self-signed V2G root: installed in TC_M_03, in the truststore, root of the V2G chain", "Certificates")
+    CONFIGURED_V2G_CERT_CHAIN: str = _s(f"{CERTS}/v2g_chain.pem", "PEM bundle, leaf first: SECC certificate (CN BASIC_AUTH_CP) <- CPO Sub-CA 2 <- CPO Sub-CA 1 (issued by the V2G root); Sub-CAs carry the AIA OCSP URL", "Certificates")
+    CONFIGURED_ISO15118_SCHEMA_VERSION: str = _s("urn:iso:15118:2:2013:MsgDef", "iso15118SchemaVersion of the Get15118EVCertificateRequests", "Certificates")
+    CONFIGURED_ISO15118_INSTALL_EXI_REQUEST_FILE: str = _s("fixtures/iso15118/certificate_installation_req.b64", "Base64 EXI certificate installation request of the fixture EV, sent as exiRequest with action Install (TC_M_26)", "Certificates")
+    CONFIGURED_ISO15118_UPDATE_EXI_REQUEST_FILE: str = _s("fixtures/iso15118/certificate_update_req.b64", "Base64 EXI certificate update request (contract chain of CONTRACT_CERT_FILE), sent as exiRequest with action Update (TC_M_28)", "Certificates")
+
     # --- Provisioning and network profiles (block A, B)
     CONFIGURED_CONFIGURATION_SLOT: PositiveInt = _s(1, "configurationSlot of the network profile the CSMS is asked to set", "Provisioning")
     CONFIGURED_MESSAGE_TIMEOUT: PositiveInt = _s(30, "connectionData.messageTimeout of that network profile", "Provisioning")
@@ -233,6 +252,13 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(MESSAGE_FORMATS)}")
         return value
 
+    @field_validator("CONFIGURED_FIRMWARE_CHECKSUM")
+    @classmethod
+    def _checksum(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[0-9a-fA-F]{32}", value):
+            raise ValueError("must be 32 hex digits (an MD5 checksum) or empty")
+        return value
+
     @field_validator("REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS")
     @classmethod
     def _faults(cls, value: str) -> str:
@@ -274,6 +300,14 @@ class Settings(BaseSettings):
     @property
     def monitor_ids(self) -> list[int]:
         return [int(i) for i in self.CONFIGURED_MONITOR_IDS.split(",")]
+
+    @property
+    def firmware_checksum(self) -> str:
+        """CONFIGURED_FIRMWARE_CHECKSUM, or the lowercase MD5 hex of CONFIGURED_FIRMWARE_IMAGE."""
+        if self.CONFIGURED_FIRMWARE_CHECKSUM:
+            return self.CONFIGURED_FIRMWARE_CHECKSUM
+        import hashlib
+        return hashlib.md5(self.path(self.CONFIGURED_FIRMWARE_IMAGE).read_bytes()).hexdigest()
 
     def path(self, value: str) -> Path:
         """A file setting as an absolute path (relative ones are relative to the project)."""

@@ -17,7 +17,7 @@ from . import actions, smart_charging
 from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
 from .checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
-from .replies import install_certificate
+from .replies import get_installed_certificate_ids, install_certificate
 from .station import CallError, Expectation, Station, now_iso
 from .transport import Credentials
 
@@ -146,11 +146,12 @@ async def ev_connected_post_session(station: Station) -> None:
         await station.transaction_event("Updated", "ChargingStateChanged", 2, charging_state="EVConnected")
 
 
-async def ev_disconnected(station: Station, event_type: str = "Ended") -> None:
-    """EVDisconnected; ``event_type`` Updated is the ParkingBayOccupancy variant (TC_E_19)."""
+async def ev_disconnected(station: Station, event_type: str = "Ended", status: str = "Available") -> None:
+    """EVDisconnected; ``event_type`` Updated is the ParkingBayOccupancy variant (TC_E_19); ``status``
+    Unavailable is the freed connector of a station with a firmware update pending (TC_L_13)."""
     e, c = _ec(station)
     with in_state("EVDisconnected"):
-        await station.report_status(e, c, "Available", 2)
+        await station.report_status(e, c, status, 2)
         station.model.evses[e].ev_connected = False
         fields: dict[str, Any] = {"charging_state": "Idle"}
         if event_type == "Ended":
@@ -201,15 +202,20 @@ async def unavailable(station: Station, evse: int | None = None, connector: int 
     return request
 
 
-async def certificate_installed(station: Station, certificate_type: str) -> dict:
-    """CertificateInstalled: the CSMS installs a root of the type; the station keeps it."""
-    with in_state("CertificateInstalled"):
-        request = await station.expect("InstallCertificate", 1, reply=lambda p: install_certificate(station, p),
-                                       trigger=actions.generic("InstallCertificate", station.id,
-                                                               f"install a {certificate_type} certificate",
-                                                               certificateType=certificate_type))
+async def certificate_installed(station: Station, certificate_type: str, certificate: str,
+                                status: str = "Accepted", state: str = "CertificateInstalled") -> dict:
+    """CertificateInstalled: the CSMS installs the PEM ``certificate`` as ``certificate_type``; the
+    station answers ``status`` and, when Accepted, keeps it first under its type. ``state`` "" when a
+    case runs it as its own steps (failures then name the case's step)."""
+    def reply(payload: dict) -> dict:
+        if status != "Accepted":
+            return {"status": status}
+        return install_certificate(station, payload)
+    with in_state(state):
+        request = await station.expect("InstallCertificate", 1, reply=reply,
+                                       trigger=actions.install_certificate(station.id, certificate_type, certificate))
         check(1, "certificateType", request["certificateType"], certificate_type)
-        check(1, "certificate", request["certificate"],
+        check(1, "(harness) certificate", request["certificate"],
               Rule("a PEM X.509 certificate", lambda pem: _is_pem_certificate(pem)))
     return request
 
@@ -219,20 +225,24 @@ def _is_pem_certificate(pem: str) -> bool:
     return True
 
 
-async def get_installed_certificates(station: Station, certificate_types: list[str],
-                                     hash_algorithm: str = "SHA256") -> dict:
-    """GetInstalledCertificates: the CSMS asks for the station's certificates of the given types."""
-    with in_state("GetInstalledCertificates"):
+async def get_installed_certificates(station: Station, certificate_types: list[str] | None,
+                                     hash_algorithm: str = "SHA256", step: int = 1,
+                                     state: str = "GetInstalledCertificates") -> dict:
+    """GetInstalledCertificates: the CSMS asks for the station's certificates of the given types (all
+    with None); the station answers from its store with ``hash_algorithm``. A case that runs it as its
+    own steps passes ``state`` "" and the request's ``step``."""
+    def reply(payload: dict) -> dict:
+        station.certificates.algorithm = hash_algorithm
+        return get_installed_certificate_ids(station, payload)
+    with in_state(state):
         request = await station.expect(
-            "GetInstalledCertificateIds", 1,
-            reply=lambda p: {"status": "Accepted", "certificateHashDataChain": chain} if (
-                chain := station.certificates.ids(p.get("certificateType"), hash_algorithm)) else {"status": "NotFound"},
-            trigger=actions.generic("GetInstalledCertificateIds", station.id,
-                                    f"retrieve the installed certificates of types {certificate_types}",
-                                    certificateType=certificate_types, identity={}))
-        asked = request.get("certificateType") or []
-        check_that(1, all(t in asked for t in certificate_types),
-                   f"certificateType expected to contain {certificate_types}, got {asked}")
+            "GetInstalledCertificateIds", step, reply=reply,
+            trigger=actions.get_installed_certificate_ids(station.id, certificate_types))
+        if certificate_types:
+            asked = request.get("certificateType", ABSENT)
+            check(step, "certificateType", asked,
+                  Rule(f"a list containing {', '.join(certificate_types)}",
+                       lambda v: all(t in v for t in certificate_types)))
     return request
 
 

@@ -169,7 +169,7 @@ class Station(ChargePoint):
         self.boot_interval: int | None = None
         self.boot_time: str | None = None
         self.network_profiles: dict[int, dict] = {}
-        self.certificates = CertificateStore()
+        self.certificates = CertificateStore.truststore(settings)
         self.local_list = LocalList(settings.LOCAL_LIST_VERSION)  # unknown content (D block summary)
         self.auth_cache = AuthorizationCache()
         self._pending: dict[str, asyncio.Future] = {}
@@ -219,6 +219,9 @@ class Station(ChargePoint):
         drops its unfinished follow-up messages, then closes."""
         if self._connection is None:
             return
+        for task in self._background:  # unfinished follow-ups end here, before they can see a closed link
+            if not task.done():
+                task.cancel()
         ws, self._connection = self._connection, None
         self.trace.note(self.id, "station closes the connection")
         if self._reader:
