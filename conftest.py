@@ -265,10 +265,10 @@ def needs(settings: Settings) -> Callable[..., None]:
     return lambda *names: require_settings(settings, *names)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def ocsp_responder(settings: Settings) -> Any:
-    """The harness's OCSP responder on CONFIGURED_OCSP_RESPONDER_URL for the rest of the run
-    (ISO 15118 contract-certificate cases); a case that cannot have it errors with one line."""
+    """The harness's OCSP responder on CONFIGURED_OCSP_RESPONDER_URL while the case runs (ISO 15118
+    certificate cases); a case that cannot have it errors with one line."""
     from simulator.ocsp import responder_from_settings
     responder = responder_from_settings(settings)
     responder.start()

@@ -32,6 +32,9 @@ class TariffReg:
     id_token: str
     type: str
     price_per_kwh: float | None = None  # None: the config's tariff_price_per_kwh
+
+
+@dataclass
 class FirmwareReg:
     """A firmware file the CSMS can order (L01) or publish (L03): where stations fetch it, the image
     (its MD5 is the publish checksum), the signing certificate and the Base64 signature over the image."""

@@ -10,7 +10,7 @@ PAST = "2020-01-01T00:00:00Z"
 
 def config_from_settings(s: Any) -> CsmsConfig:
     """Stations, id tokens, TLS files and faults as the catalogue's "CSMS setup" asks."""
-    from fixtures.make_certs import HERE, ensure
+    from fixtures.make_certs import HERE, ensure, ensure_for_settings
     certs = HERE / "certs"  # the harness's own folder: it never writes where a user's setting points
     ensure(certs, s.SECURITY_PROFILE_3_CP)
     ensure_for_settings(s)

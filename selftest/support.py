@@ -16,19 +16,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_ocsp_url() -> str:
-    """A responder URL on a port free now, so that the selftests' OCSP responder (block C) does not
-    meet another run on this machine at the default port."""
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}/ocsp"
-
-
 #: Short waits so that a case that must fail does so quickly.
 FAST = {"CSMS_ACTION_TIMEOUT": "3", "CSMS_RESPONSE_TIMEOUT": "3", "TRANSACTION_DURATION": "0.2",
-        "CSMS_SILENCE_WAIT": "0.3", "CONFIGURED_HEARTBEAT_INTERVAL": "1",
-        "CONFIGURED_OCSP_RESPONDER_URL": _free_ocsp_url()}
+        "CSMS_SILENCE_WAIT": "0.3", "CONFIGURED_HEARTBEAT_INTERVAL": "1"}
 
 
 @dataclass

@@ -79,6 +79,12 @@ class OcspResponder:
             self._server.close()
             await self._server.wait_closed()
 
+    def answer_known(self, der_request: bytes) -> bytes | None:
+        """As a delegate of the harness's responder (simulator.ocsp): the answer for a Sub-CA of the
+        V2G chain, None for any other request."""
+        answer = self.answer(der_request)
+        return None if answer == _UNAUTHORIZED else answer
+
     def answer(self, der_request: bytes) -> bytes:
         """The DER OCSPResponse for a DER OCSPRequest."""
         try:
@@ -125,6 +131,10 @@ class OcspResponder:
             await writer.drain()
         finally:
             writer.close()
+
+
+_UNAUTHORIZED = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
+    serialization.Encoding.DER)
 
 
 def ocsp_result_problem(result: Any, serial_number: int) -> tuple[str, str] | None:

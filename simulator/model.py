@@ -65,6 +65,9 @@ class InstalledProfile:
     evse: int
     profile: dict[str, Any]
     source: str = "CSO"
+
+
+@dataclass
 class Firmware:
     """Firmware state (L01, L03/L04): the update being executed and, as a Local Controller, the
     files it publishes (checksum -> published URI)."""

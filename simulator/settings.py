@@ -370,7 +370,7 @@ def start_problem(s: Settings) -> str | None:
     for name in FILE_SETTINGS:
         value = getattr(s, name, None)
         path = s.path(value) if value else None
-        if path is None or path.is_relative_to(ROOT / CERTS):
+        if path is None or path.is_relative_to(ROOT / "fixtures"):
             continue  # unset, or material the harness generates into its own folder
         if not path.is_file():
             return f"setting {name}: file {path} does not exist"
