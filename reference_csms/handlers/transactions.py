@@ -1,5 +1,5 @@
-"""Authorization and transactions (C, E, F): Authorize, TransactionEvent, MeterValues, remote
-start/stop and transaction status, with the idTokenInfo the stored tokens call for.
+"""Authorization and transactions (C, E, F03): Authorize, TransactionEvent, MeterValues, remote
+stop and transaction status (remote start: remote_control.py), with the idTokenInfo the stored tokens call for.
 
 What the CSMS decides here comes from the store: the idTokenInfo of a token (E01.FR.11/12), the
 seqNo values it holds for a transaction (a gap in an Ended transaction makes it ask the station
@@ -7,7 +7,6 @@ for the status of the transaction on its own, E14), and the transactions it know
 (F03)."""
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,6 @@ UNPLUG_ENDS = fault("unplug_ends_transaction", "takes an Idle (unplugged) transa
 REQUIRE_STOP_TOKEN = fault("require_stop_token", "answers a StopAuthorized event without idToken by a CALLERROR")
 CONCURRENT_OWN = fault("concurrent_tx_own_token", "answers ConcurrentTx when the token that authorized a transaction is presented again within it")
 
-_remote_start_ids = itertools.count(1)
 
 
 # ------------------------------------------------------------ id tokens
@@ -157,16 +155,3 @@ async def request_stop(csms: "CentralSystem", station_id: str, params: dict[str,
         csms.session(station_id)
         return {"status": "sent", "request": "RequestStopTransaction"}
     return send_request(csms, station_id, "RequestStopTransaction", {"transactionId": row["id"]})
-
-
-@operator_action("RequestStartTransaction")
-async def request_start(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """F01/F02: ask the station to start a transaction for the idToken (remoteStartId unique)."""
-    if not isinstance(params.get("idToken"), dict):
-        raise ActionError("RequestStartTransaction needs params.idToken {idToken, type}")
-    remote_start_id = params["remoteStartId"] if "remoteStartId" in params else next(_remote_start_ids)
-    payload: dict[str, Any] = {"idToken": params["idToken"], "remoteStartId": remote_start_id}
-    for key in ("evseId", "groupIdToken", "chargingProfile"):
-        if params.get(key) is not None:
-            payload[key] = params[key]
-    return send_request(csms, station_id, "RequestStartTransaction", payload)
