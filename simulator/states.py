@@ -163,19 +163,22 @@ def parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-async def reservation(station: Station, action: actions.Action, reply: str = "Accepted",
-                      latest: float | None = None) -> tuple[dict, Expectation]:
-    """Step 1-2 of a reservation: the CSMS's ReserveNowRequest, answered ``reply`` (kept by the
-    station when Accepted); checks the idToken and (harness) the expiry. Returns the request and
-    its expectation (its arrival time)."""
-    token = action.params["idToken"]
-    answer = (lambda p: reserve_now(station, p)) if reply == "Accepted" else {"status": reply}
+async def reservation(station: Station, action: actions.Action, reply: str | None = None) -> tuple[dict, Expectation]:
+    """Steps 1-2 of a reservation: the CSMS's ReserveNowRequest, answered from the station's state
+    (Accepted for an Available EVSE, and kept) unless ``reply`` names another status. Returns the
+    request and its expectation (whose ``arrived_at`` the expiry is checked against)."""
+    answer = (lambda p: reserve_now(station, p)) if reply is None else {"status": reply}
     exp = station.expecting(action, reply=answer)
-    request = await exp.wait(1)
-    check_fields(1, request, {"idToken.idToken": token["idToken"], "idToken.type": token["type"]})
-    if reply == "Accepted":
-        check(1, "expiryDateTime", request["expiryDateTime"], expiry_after(exp, latest))
-    return request, exp
+    return await exp.wait(1), exp
+
+
+async def reservation_expires(station: Station, request: dict) -> None:
+    """Wait until the reservation's expiryDateTime has passed (never longer than
+    TRANSACTION_DURATION + 10 s); the station then drops it. This wait is the expiry itself."""
+    limit = station.settings.TRANSACTION_DURATION + 10
+    left = parse_time(request["expiryDateTime"]) - datetime.now(timezone.utc).timestamp()
+    await asyncio.sleep(min(max(left, 0.0), limit))
+    station.model.drop_reservation(request["id"])
 
 
 async def report_reserved(station: Station, evse: int, step: int = 4) -> None:
@@ -192,7 +195,7 @@ async def reserved(station: Station, evse: int | None = None, id_token: dict | N
     seconds = expiry or station.settings.CONFIGURED_RESERVATION_EXPIRY
     with in_state("Reserved"):
         request, _ = await reservation(station, actions.reserve_now(station.id, token, seconds, evse=e))
-        check_fields(1, request, {"evseId": e})
+        check_fields(1, request, {"evseId": e, "idToken.idToken": token["idToken"], "idToken.type": token["type"]})
         await report_reserved(station, e)
     return request
 
