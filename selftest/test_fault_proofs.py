@@ -8,10 +8,12 @@ from types import ModuleType
 
 import pytest
 
-from selftest import test_faults_A, test_faults_B, test_faults_E, test_faults_P
+from selftest import (test_faults_A, test_faults_B, test_faults_E, test_faults_F, test_faults_G, test_faults_H,
+                      test_faults_P)
 from selftest.support import assert_block_passes, assert_every_fault_proven, assert_fault_fails
 
-BLOCKS: dict[str, ModuleType] = {"A": test_faults_A, "B": test_faults_B, "E": test_faults_E, "P": test_faults_P}
+BLOCKS: dict[str, ModuleType] = {"A": test_faults_A, "B": test_faults_B, "E": test_faults_E, "F": test_faults_F,
+                                 "G": test_faults_G, "H": test_faults_H, "P": test_faults_P}
 
 
 @pytest.mark.parametrize("block, fault", [(b, f) for b, m in BLOCKS.items() for f in sorted(m.FAULTS)])

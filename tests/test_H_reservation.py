@@ -33,7 +33,7 @@ def check_reservation(station: Station, request: dict, arrival: Expectation, exp
     expiryDateTime later than the request's arrival (and at most ``latest`` s after it)."""
     token = station.id_token()
     check_fields(1, request, {**expected, "idToken.idToken": token["idToken"], "idToken.type": token["type"]})
-    check(1, "expiryDateTime", request["expiryDateTime"], expiry_after(arrival, latest))
+    check(1, "(harness) expiryDateTime", request["expiryDateTime"], expiry_after(arrival, latest))
 
 
 async def reservation_ended(station: Station, request: dict, status: str, step: int) -> None:
