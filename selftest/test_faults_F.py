@@ -36,7 +36,8 @@ FAULTS = {
         **{case: no_trigger(case) for case in TRIGGERS},
         "TC_F_27": r"TC_F_27 step 1: no TriggerMessageRequest of any requestedMessage from the CSMS within 3 s"},
     "trigger_evse_omitted": {
-        case: no_trigger(case) + r".*; the CSMS sent instead: TriggerMessageRequest .*\(evse\.id expected 1, got absent\)"
+        case: no_trigger(case) + r".*; the CSMS sent instead: TriggerMessageRequest .*"
+                                 r"\(evse\.id expected 1, got absent\)"
         for case in TRIGGERS if TRIGGERS[case][2]},
 }
 

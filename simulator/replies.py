@@ -102,7 +102,8 @@ def change_availability(station: "Station", payload: dict) -> dict:
         return {"status": "Rejected"}
     busy = any(station.model.evses[e].transaction is not None for e, _ in targets)
     if not busy:
-        station.model.set_operative(payload["operationalStatus"] == "Operative", evse.get("id"), evse.get("connectorId"))
+        operative = payload["operationalStatus"] == "Operative"
+        station.model.set_operative(operative, evse.get("id"), evse.get("connectorId"))
     return {"status": "Scheduled" if busy else "Accepted"}
 
 

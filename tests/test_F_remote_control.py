@@ -41,7 +41,8 @@ async def trigger(station: Station, requested: str, evse: int | None = None, con
     answered Accepted; checks requestedMessage and the EVSE ((harness) absent when none was asked)."""
     request = await station.expect(actions.trigger_message(station.id, requested, evse, connector), step,
                                    reply={"status": "Accepted"})
-    check_fields(step, request, {"requestedMessage": requested, **({"evse": ABSENT} if evse is None else {"evse.id": evse})})
+    where = {"evse": ABSENT} if evse is None else {"evse.id": evse}
+    check_fields(step, request, {"requestedMessage": requested, **where})
     return request
 
 

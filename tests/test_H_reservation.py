@@ -12,8 +12,8 @@ from simulator import actions
 from simulator.checks import ABSENT, PRESENT, check, check_fields, check_that
 from simulator.replies import cancel_reservation
 from simulator.settings import Settings
-from simulator.states import (booted, expiry_after, report_reserved, reservation, reservation_expires)
-from simulator.station import Expectation, Station, now_iso
+from simulator.states import booted, expiry_after, report_reserved, reservation, reservation_expires
+from simulator.station import Expectation, Station
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue
@@ -22,7 +22,8 @@ def reserve(station: Station, evse: int | None = None, connector_type: str | Non
     """The operator action: reserve (EVSE e | any EVSE | a connector type) for <VALID_ID_TOKEN>
     (and its group), expiring ``expiry`` (default CONFIGURED_RESERVATION_EXPIRY) s from now."""
     s = station.settings
-    return actions.reserve_now(station.id, station.id_token(), expiry or s.CONFIGURED_RESERVATION_EXPIRY,
+    seconds = s.CONFIGURED_RESERVATION_EXPIRY if expiry is None else expiry
+    return actions.reserve_now(station.id, station.id_token(), seconds,
                                evse=evse, connector_type=connector_type,
                                group_id_token={"idToken": group, "type": "Central"} if group else None)
 
@@ -42,7 +43,7 @@ async def reservation_ended(station: Station, request: dict, status: str, step: 
                                                    "reservationUpdateStatus": status}, step)
 
 
-# ---------------------------------------------------------------- H01 reserve a specific EVSE
+# ---------------------------------------------------------------- H01 reserve a specific EVSE, and its expiry (H04)
 async def test_TC_H_01_reserve_specific_evse(cp: Station, settings: Settings) -> None:
     """Reserve a specific EVSE - Accepted - Valid idToken"""
     await booted(cp)
@@ -65,28 +66,7 @@ async def test_TC_H_07_reservation_expires(cp: Station, settings: Settings) -> N
     await reservation_ended(cp, request, "Expired", 8)
 
 
-async def test_TC_H_20_faulted_cancels_reservation(cp: Station, settings: Settings) -> None:
-    """Charging Station cancels reservation when Faulted"""
-    await booted(cp)
-    e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
-    request, arrival = await reservation(cp, reserve(cp, evse=e))
-    check_reservation(cp, request, arrival, {"evseId": e, "connectorType": ABSENT})
-    await report_reserved(cp, e)
-    await cp.report_status(e, c, "Faulted", 6)
-    cp.model.drop_reservation(request["id"])  # a faulted EVSE cannot keep its reservation
-    await reservation_ended(cp, request, "Removed", 8)
-
-
-async def test_TC_H_22_reserve_rejected(cp: Station, settings: Settings) -> None:
-    """Reserve a specific EVSE - Configured to Reject"""
-    await booted(cp)
-    e = settings.CONFIGURED_EVSE_ID
-    request, _ = await reservation(cp, reserve(cp, evse=e), reply="Rejected")
-    check_fields(1, request, {"evseId": e, "idToken.idToken": settings.VALID_ID_TOKEN})
-    await cp.still_connected()
-
-
-# ---------------------------------------------------------------- H01 unspecified EVSE, connector type
+# ---------------------------------------------------------------- H01 reserve an unspecified EVSE or a connector type
 async def test_TC_H_08_reserve_unspecified_evse(cp: Station, settings: Settings) -> None:
     """Reserve an unspecified EVSE - Accepted"""
     await booted(cp)
@@ -141,3 +121,25 @@ async def test_TC_H_19_reserve_with_group_id(cp: Station, settings: Settings) ->
     check_reservation(cp, request, arrival, {"evseId": e, "connectorType": ABSENT, "groupIdToken": PRESENT})
     check_fields(1, request, {"groupIdToken.idToken": settings.GROUP_ID}, prefix="(harness) ")
     await report_reserved(cp, e)
+
+
+# ---------------------------------------------------------------- the station ends or refuses a reservation
+async def test_TC_H_20_faulted_cancels_reservation(cp: Station, settings: Settings) -> None:
+    """Charging Station cancels reservation when Faulted"""
+    await booted(cp)
+    e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
+    request, arrival = await reservation(cp, reserve(cp, evse=e))
+    check_reservation(cp, request, arrival, {"evseId": e, "connectorType": ABSENT})
+    await report_reserved(cp, e)
+    await cp.report_status(e, c, "Faulted", 6)
+    cp.model.drop_reservation(request["id"])  # a faulted EVSE cannot keep its reservation
+    await reservation_ended(cp, request, "Removed", 8)
+
+
+async def test_TC_H_22_reserve_rejected(cp: Station, settings: Settings) -> None:
+    """Reserve a specific EVSE - Configured to Reject"""
+    await booted(cp)
+    e = settings.CONFIGURED_EVSE_ID
+    request, _ = await reservation(cp, reserve(cp, evse=e), reply="Rejected")
+    check_fields(1, request, {"evseId": e, "idToken.idToken": settings.VALID_ID_TOKEN})
+    await cp.still_connected()

@@ -1,12 +1,13 @@
 """Reservation (H): reserve now (H01), cancel (H02), the station's reservation status updates (H04),
 and what a reservation means for other uses of the EVSE (H03).
 
-Every reservation is stored (id unique per station, EVSE or none, connector type, idToken, groupIdToken,
-expiryDateTime) with its state: Requested, then what the station answered (Accepted, Occupied,
-Rejected, ...), Cancelled after an accepted CancelReservation, Expired/Removed from the station's
-ReservationStatusUpdate, Released when the station reports the EVSE Available again. An Accepted reservation is active until it expires or a transaction names
-its reservationId; while active it holds its EVSE for its token and, when it has a groupIdToken, for
-every token of that group (remote starts ask :func:`blocking_reservation`)."""
+Every reservation is stored (id unique per station, EVSE or none, connector type, idToken,
+groupIdToken, expiryDateTime) with its state: Requested, then what the station answered (Accepted,
+Occupied, Rejected, ...), Cancelled after an accepted CancelReservation, Expired/Removed from the
+station's ReservationStatusUpdate, Released when the station reports the EVSE Available again. An
+Accepted reservation is active until it expires or a transaction names its reservationId; while
+active it holds its EVSE for its token and, when it has a groupIdToken, for every token of that
+group (remote starts ask :func:`blocking_reservation`)."""
 from __future__ import annotations
 
 import json
