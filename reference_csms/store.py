@@ -201,7 +201,12 @@ class Store:
     def set_availability(self, station: str, evse: int, connector: int, operational_status: str,
                          state: str) -> None:
         """The status the CSMS set for a target (evse 0: the station; connector 0: the whole EVSE);
-        state Applied, or Scheduled until the station reports the change."""
+        state Applied, or Scheduled until the station reports the change. A change of the station
+        or an EVSE is a change of everything inside it, so what was set below it is replaced."""
+        if evse == 0:
+            self._x("DELETE FROM availability WHERE station = ?", (station,))
+        elif connector == 0:
+            self._x("DELETE FROM availability WHERE station = ? AND evse = ?", (station, evse))
         self._x("INSERT OR REPLACE INTO availability VALUES (?, ?, ?, ?, ?)",
                 (station, evse, connector, operational_status, state))
 

@@ -61,6 +61,7 @@ async def test_TC_F_01_remote_start_cable_plugin_first(cp: Station, settings: Se
     await cp.transaction_event("Updated", "RemoteStart", 4, id_token=cp.id_token(), charging_state="EVConnected",
                                transaction_info={"remoteStartId": request["remoteStartId"]})
     await energy_transfer_started(cp)  # part 2 only: EV connected, T authorized
+    await cp.still_connected()
 
 
 async def test_TC_F_02_remote_start_authorize_remote_start_true(cp: Station) -> None:

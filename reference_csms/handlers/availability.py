@@ -4,8 +4,7 @@ an EVSE or a connector (G03, G04); local lists and customer information are stil
 The CSMS keeps what each station reports per connector (StatusNotification, NotifyEvent
 AvailabilityState) and the operational status it set per target (evse 0 = the whole station,
 connector 0 = the whole EVSE): Applied when the station answered Accepted, Scheduled while a
-transaction delays it (the station's later Unavailable/Available report applies it). Remote starts
-and reservations ask :func:`inoperative` before they use an EVSE."""
+transaction delays it. Remote starts and reservations ask :func:`inoperative` before they use an EVSE."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -71,19 +70,16 @@ def known_target(csms: "CentralSystem", station_id: str, evse: int | None, conne
 
 
 def inoperative(csms: "CentralSystem", station_id: str, evse: int, connector: int | None = None) -> bool:
-    """Whether the CSMS made the station, the EVSE (or the connector) Inoperative and the change
-    took effect (Applied, or reported Unavailable by the station after it was Scheduled)."""
-    reported = csms.store.connectors(station_id)
-    for row in csms.store.availability(station_id):
-        if row["operational_status"] != "Inoperative" or row["evse"] not in (0, evse):
-            continue
-        if row["connector"] not in (0, connector) and connector is not None:
-            continue
-        covered = [s for (e, c), s in reported.items()
-                   if row["evse"] in (0, e) and row["connector"] in (0, c)]
-        if row["state"] == "Applied" or "Unavailable" in covered:
-            return True
-    return False
+    """Whether the EVSE (or connector) is out of service because the CSMS made it, its EVSE or the
+    station Inoperative: such a change covers it and the station reports all its connectors
+    Unavailable (a Scheduled change counts once reported; a station that reports them Available
+    again, e.g. after a restart, is believed)."""
+    reported = [s for (e, c), s in csms.store.connectors(station_id).items() if e == evse and connector in (None, c)]
+    if not reported or any(s != "Unavailable" for s in reported):
+        return False
+    return any(row["operational_status"] == "Inoperative" and row["evse"] in (0, evse)
+               and (row["connector"] == 0 or connector in (None, row["connector"]))
+               for row in csms.store.availability(station_id))
 
 
 # ------------------------------------------------------------ operator actions
