@@ -93,6 +93,19 @@ CREATE TABLE IF NOT EXISTS ocsp_responses (
     response TEXT NOT NULL, fetched_at TEXT NOT NULL, PRIMARY KEY (issuer_name_hash, issuer_key_hash, serial));
 """
 
+# ---- blocks F, G, H: remote starts, operational status per station/EVSE/connector, reservations
+SCHEMA += """
+CREATE TABLE IF NOT EXISTS remote_starts (
+    station TEXT NOT NULL, id INTEGER NOT NULL, id_token TEXT NOT NULL, evse INTEGER, status TEXT,
+    transaction_id TEXT, at TEXT NOT NULL, PRIMARY KEY (station, id));
+CREATE TABLE IF NOT EXISTS availability (
+    station TEXT NOT NULL, evse INTEGER NOT NULL, connector INTEGER NOT NULL, operational_status TEXT NOT NULL,
+    state TEXT NOT NULL, PRIMARY KEY (station, evse, connector));
+CREATE TABLE IF NOT EXISTS reservations (
+    station TEXT NOT NULL, id INTEGER NOT NULL, evse INTEGER, connector_type TEXT, id_token TEXT NOT NULL,
+    group_id_token TEXT, expiry TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (station, id));
+"""
+
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -461,6 +474,77 @@ class Store:
         self._x("INSERT OR REPLACE INTO ocsp_responses VALUES (?, ?, ?, ?, ?, ?)",
                 (data["issuerNameHash"].lower(), data["issuerKeyHash"].lower(), data["serialNumber"].lower(),
                  data.get("responderURL"), response_b64, utcnow()))
+    # ------------------------------------------------------------ remote starts (F01/F02)
+    def add_remote_start(self, station: str, remote_start_id: int, id_token: dict[str, Any],
+                         evse: int | None) -> None:
+        self._x("INSERT OR REPLACE INTO remote_starts (station, id, id_token, evse, at) VALUES (?, ?, ?, ?, ?)",
+                (station, remote_start_id, json.dumps(id_token), evse, utcnow()))
+
+    def update_remote_start(self, station: str, remote_start_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self._x(f"UPDATE remote_starts SET {sets} WHERE station = ? AND id = ?",
+                (*fields.values(), station, remote_start_id))
+
+    def remote_start(self, station: str, remote_start_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM remote_starts WHERE station = ? AND id = ?", (station, remote_start_id))
+
+    def max_remote_start_id(self, station: str) -> int:
+        row = self._one("SELECT MAX(id) AS n FROM remote_starts WHERE station = ?", (station,))
+        return row["n"] or 0
+
+    # ------------------------------------------------------------ operational status (G03/G04)
+    def set_availability(self, station: str, evse: int, connector: int, operational_status: str,
+                         state: str) -> None:
+        """The status the CSMS set for a target (evse 0: the station; connector 0: the whole EVSE);
+        state Applied, or Scheduled until the station reports the change. A change of the station
+        or an EVSE is a change of everything inside it, so what was set below it is replaced."""
+        if evse == 0:
+            self._x("DELETE FROM availability WHERE station = ?", (station,))
+        elif connector == 0:
+            self._x("DELETE FROM availability WHERE station = ? AND evse = ?", (station, evse))
+        self._x("INSERT OR REPLACE INTO availability VALUES (?, ?, ?, ?, ?)",
+                (station, evse, connector, operational_status, state))
+
+    def connectors(self, station: str) -> dict[tuple[int, int], str]:
+        """(evse, connector) -> the last status the station reported (StatusNotification)."""
+        with self.lock:
+            rows = self.db.execute("SELECT component, value FROM variables WHERE station = ? AND "
+                                   "component LIKE 'Connector/%' AND variable = 'AvailabilityState'",
+                                   (station,)).fetchall()
+        found = {}
+        for row in rows:
+            _, evse, connector = row["component"].split("/")
+            found[(int(evse), int(connector))] = row["value"]
+        return found
+
+    def availability(self, station: str) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute("SELECT * FROM availability WHERE station = ?", (station,)).fetchall()
+
+    # ------------------------------------------------------------ reservations (H01-H04)
+    def add_reservation(self, station: str, reservation_id: int, evse: int | None, connector_type: str | None,
+                        id_token: dict[str, Any], group_id_token: dict[str, Any] | None, expiry: str) -> None:
+        self._x("INSERT OR REPLACE INTO reservations VALUES (?, ?, ?, ?, ?, ?, ?, 'Requested')",
+                (station, reservation_id, evse, connector_type, json.dumps(id_token),
+                 json.dumps(group_id_token) if group_id_token else None, expiry))
+
+    def set_reservation_status(self, station: str, reservation_id: int, status: str) -> None:
+        self._x("UPDATE reservations SET status = ? WHERE station = ? AND id = ?", (status, station, reservation_id))
+
+    def reservation(self, station: str, reservation_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM reservations WHERE station = ? AND id = ?", (station, reservation_id))
+
+    def reservations(self, station: str, status: str | None = None) -> list[sqlite3.Row]:
+        with self.lock:
+            if status:
+                return self.db.execute("SELECT * FROM reservations WHERE station = ? AND status = ? ORDER BY id",
+                                       (station, status)).fetchall()
+            return self.db.execute("SELECT * FROM reservations WHERE station = ? ORDER BY id",
+                                   (station,)).fetchall()
+
+    def max_reservation_id(self, station: str) -> int:
+        row = self._one("SELECT MAX(id) AS n FROM reservations WHERE station = ?", (station,))
+        return row["n"] or 0
 
     # ------------------------------------------------------------ message log
     def log(self, station: str, direction: str, action: str, payload: Any) -> None:

@@ -113,14 +113,18 @@ def set_network_profile(station: str, slot: int, connection_data: dict[str, Any]
                   identity={"connectionData.securityProfile": connection_data.get("securityProfile")})
 
 
-def trigger_message(station: str, requested: str, evse: int | None = None) -> Action:
+def trigger_message(station: str, requested: str, evse: int | None = None,
+                    connector: int | None = None) -> Action:
+    """F06: the request is told apart by requestedMessage (and the EVSE when one is asked); the
+    connector is checked by the case."""
     params: dict[str, Any] = {"requestedMessage": requested}
     if evse is not None:
-        params["evse"] = {"id": evse}
+        params["evse"] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
     identity: dict[str, Any] = {"requestedMessage": requested}
     if evse is not None:
         identity["evse.id"] = evse
-    return Action("TriggerMessage", station, params, f"trigger a {requested} message at the station",
+    where = "" if evse is None else f" for EVSE {evse}" + ("" if connector is None else f" connector {connector}")
+    return Action("TriggerMessage", station, params, f"trigger a {requested} message at the station{where}",
                   request="TriggerMessage", identity=identity)
 
 
@@ -139,12 +143,59 @@ def request_stop_transaction(station: str, transaction_id: str) -> Action:
 
 def request_start_transaction(station: str, id_token: dict[str, Any], evse: int | None = None,
                               **extra: Any) -> Action:
+    """F01/F02: told apart by the idToken; type, EVSE and remoteStartId are checked by the case."""
     params: dict[str, Any] = {"idToken": id_token, **extra}
     if evse is not None:
         params["evseId"] = evse
     return Action("RequestStartTransaction", station, params,
                   f"remote-start a transaction for {id_token['idToken']} on EVSE {evse}",
                   request="RequestStartTransaction", identity={"idToken.idToken": id_token["idToken"]})
+
+
+def unlock_connector(station: str, evse: int, connector: int) -> Action:
+    """F05: nothing but the operator asks a CSMS to unlock; EVSE and connector are checked by the case."""
+    return Action("UnlockConnector", station, {"evseId": evse, "connectorId": connector},
+                  f"unlock connector {connector} of EVSE {evse}", request="UnlockConnector", identity={})
+
+
+def change_availability(station: str, operational_status: str, evse: int | None = None,
+                        connector: int | None = None) -> Action:
+    """G03/G04: the station (no evse), an EVSE (evse.id) or a connector (evse.id and connectorId).
+    Only the operator makes a CSMS change availability, so the request's kind identifies it; status
+    and level are checked by the case (a wrong one fails naming the field)."""
+    params: dict[str, Any] = {"operationalStatus": operational_status}
+    if evse is not None:
+        params["evse"] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
+    target = ("the Charging Station" if evse is None else f"EVSE {evse}" if connector is None
+              else f"connector {connector} of EVSE {evse}")
+    return Action("ChangeAvailability", station, params, f"make {target} {operational_status}",
+                  request="ChangeAvailability", identity={})
+
+
+def reserve_now(station: str, id_token: dict[str, Any], expiry_seconds: float, evse: int | None = None,
+                connector_type: str | None = None, group_id_token: dict[str, Any] | None = None) -> Action:
+    """H01: the CSMS chooses the reservation id and sets expiryDateTime = now + expiry_seconds. Told
+    apart by the idToken; EVSE, connector type, group and expiry are checked by the case."""
+    params: dict[str, Any] = {"idToken": id_token, "expirySeconds": expiry_seconds}
+    what = "any EVSE"
+    if evse is not None:
+        params["evseId"] = evse
+        what = f"EVSE {evse}"
+    if connector_type is not None:
+        params["connectorType"] = connector_type
+        what += f" with a {connector_type} connector"
+    if group_id_token is not None:
+        params["groupIdToken"] = group_id_token
+    group = f" and group {group_id_token['idToken']}" if group_id_token else ""
+    return Action("ReserveNow", station, params,
+                  f"reserve {what} for {id_token['idToken']}{group}, expiring in {expiry_seconds:g} s",
+                  request="ReserveNow", identity={"idToken.idToken": id_token["idToken"]})
+
+
+def cancel_reservation(station: str, reservation_id: int) -> Action:
+    """H02: only the operator makes a CSMS cancel; the reservationId is checked by the case."""
+    return Action("CancelReservation", station, {"reservationId": reservation_id},
+                  f"cancel reservation {reservation_id}", request="CancelReservation", identity={})
 
 
 def get_transaction_status(station: str, transaction_id: str | None = None) -> Action:

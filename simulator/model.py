@@ -32,6 +32,17 @@ class Transaction:
 
 
 @dataclass
+class Reservation:
+    """A reservation the CSMS made (ReserveNowRequest): kept until used, expired, cancelled or removed."""
+    id: int
+    expiry: str
+    id_token: dict[str, Any]
+    evse: int | None = None
+    connector_type: str | None = None
+    group_id_token: dict[str, Any] | None = None
+
+
+@dataclass
 class Evse:
     id: int
     connectors: dict[int, str]
@@ -39,6 +50,8 @@ class Evse:
     charging_since: float | None = None
     transaction: Transaction | None = None
     ev_connected: bool = False
+    operative: bool = True  # ChangeAvailability of the EVSE (G03)
+    inoperative_connectors: set[int] = field(default_factory=set)  # ChangeAvailability of one connector
 
     def register(self) -> float:
         """Energy.Active.Import.Register in Wh; it grows while charging."""
@@ -97,6 +110,8 @@ class StationModel:
     log_upload: int | None = None  # requestId of the log upload in progress
     display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> MessageInfo as stored
     firmware: Firmware = field(default_factory=Firmware)
+    operative: bool = True  # ChangeAvailability of the whole station (G04)
+    reservations: dict[int, Reservation] = field(default_factory=dict)
 
     @classmethod
     def build(cls, number_of_evses: int, configured_evse: int, configured_connector: int) -> "StationModel":
@@ -181,3 +196,35 @@ class AuthorizationCache:
     def clear(self) -> str:
         self.entries.clear()
         return "Accepted"
+    # ---------------------------------------------------------------- availability (G03, G04)
+    def connector_operative(self, evse: int, connector: int) -> bool:
+        """Operative unless the station, the EVSE or the connector itself was made Inoperative."""
+        e = self.evses[evse]
+        return self.operative and e.operative and connector not in e.inoperative_connectors
+
+    def set_operative(self, operative: bool, evse: int | None = None, connector: int | None = None) -> None:
+        """Apply a ChangeAvailability to its target (station, EVSE or connector)."""
+        if evse is None:
+            self.operative = operative
+        elif connector is None:
+            self.evses[evse].operative = operative
+        elif operative:
+            self.evses[evse].inoperative_connectors.discard(connector)
+        else:
+            self.evses[evse].inoperative_connectors.add(connector)
+
+    def targets(self, evse: int | None = None, connector: int | None = None) -> list[tuple[int, int]]:
+        """The connectors of a target: the whole station, one EVSE or one connector."""
+        return [(e, c) for e, c in self.connectors()
+                if (evse is None or e == evse) and (connector is None or c == connector)]
+
+    # ---------------------------------------------------------------- reservations (H01-H04)
+    def reserve(self, reservation: Reservation) -> None:
+        """A reservation with the id of an existing one replaces it (H01.FR.02)."""
+        self.reservations[reservation.id] = reservation
+
+    def reservation_for(self, evse: int) -> Reservation | None:
+        return next((r for r in self.reservations.values() if r.evse == evse), None)
+
+    def drop_reservation(self, reservation_id: int) -> Reservation | None:
+        return self.reservations.pop(reservation_id, None)

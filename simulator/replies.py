@@ -75,7 +75,64 @@ def trigger_message(station: "Station", payload: dict) -> dict:
 
 
 def request_start(station: "Station", payload: dict) -> dict:
+    """F01/F02: Accepted on an operative EVSE not used by an authorized transaction; with the id of
+    the transaction already open there (cable plugged in first, F01)."""
+    e = payload.get("evseId") or station.settings.CONFIGURED_EVSE_ID
+    if e not in station.model.evses:
+        return {"status": "Rejected"}
+    tx = station.model.transaction(e)
+    reservation = station.model.reservation_for(e)
+    if (not any(station.model.connector_operative(e, c) for c in station.model.evses[e].connectors)
+            or (tx is not None and tx.id_token is not None)
+            or (reservation is not None and reservation.id_token != payload["idToken"])):
+        return {"status": "Rejected"}
+    return {"status": "Accepted", "transactionId": tx.id} if tx else {"status": "Accepted"}
+
+
+def unlock_connector(station: "Station", payload: dict) -> dict:
+    """F05: Unlocked for a connector of the station, UnknownConnector otherwise."""
+    evse = station.model.evses.get(payload["evseId"])
+    return {"status": "Unlocked" if evse and payload["connectorId"] in evse.connectors else "UnknownConnector"}
+
+
+def change_availability(station: "Station", payload: dict) -> dict:
+    """G03/G04: Scheduled while a transaction runs on the target (applied when it ends), else Accepted."""
+    evse = payload.get("evse") or {}
+    targets = station.model.targets(evse.get("id"), evse.get("connectorId"))
+    if not targets:
+        return {"status": "Rejected"}
+    busy = any(station.model.evses[e].transaction is not None for e, _ in targets)
+    if not busy:
+        operative = payload["operationalStatus"] == "Operative"
+        station.model.set_operative(operative, evse.get("id"), evse.get("connectorId"))
+    return {"status": "Scheduled" if busy else "Accepted"}
+
+
+def reserve_now(station: "Station", payload: dict) -> dict:
+    """H01: the reservation is kept when Accepted: a specific EVSE must be Available; any EVSE needs
+    one more Available EVSE than there are unspecified reservations."""
+    from .model import Reservation
+    e = payload.get("evseId")
+    if e is not None:
+        if e not in station.model.evses:
+            return {"status": "Rejected"}
+        status = next(iter(station.model.evses[e].connectors.values()))
+        if status != "Available" and not (station.model.reservation_for(e) and
+                                          station.model.reservation_for(e).id == payload["id"]):
+            return {"status": {"Unavailable": "Unavailable", "Faulted": "Faulted"}.get(status, "Occupied")}
+    else:
+        free = sum(1 for ev in station.model.evses.values() if all(s == "Available" for s in ev.connectors.values()))
+        held = sum(1 for r in station.model.reservations.values() if r.evse is None and r.id != payload["id"])
+        if held >= free:
+            return {"status": "Occupied"}
+    station.model.reserve(Reservation(payload["id"], payload["expiryDateTime"], payload["idToken"], e,
+                                      payload.get("connectorType"), payload.get("groupIdToken")))
     return {"status": "Accepted"}
+
+
+def cancel_reservation(station: "Station", payload: dict) -> dict:
+    """H02: Accepted for a reservation the station holds (which it then drops), else Rejected."""
+    return {"status": "Accepted" if station.model.drop_reservation(payload["reservationId"]) else "Rejected"}
 
 
 def get_installed_certificate_ids(station: "Station", payload: dict) -> dict:
@@ -144,9 +201,9 @@ def data_transfer(station: "Station", payload: dict) -> dict:
 
 
 DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
-    "CancelReservation": _status("Accepted"),
+    "CancelReservation": cancel_reservation,
     "CertificateSigned": _status("Accepted"),
-    "ChangeAvailability": _status("Accepted"),
+    "ChangeAvailability": change_availability,
     "ClearCache": clear_cache,
     "ClearChargingProfile": clear_charging_profile,
     "ClearDisplayMessage": display.clear_display_message,
@@ -170,7 +227,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "PublishFirmware": _status("Rejected"),  # L03: no publish a case has not scripted
     "RequestStartTransaction": request_start,
     "RequestStopTransaction": _status("Accepted"),
-    "ReserveNow": _status("Accepted"),
+    "ReserveNow": reserve_now,
     "Reset": reset,
     "SendLocalList": send_local_list,
     "SetChargingProfile": set_charging_profile,
@@ -181,7 +238,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "SetVariableMonitoring": diagnostics.set_variable_monitoring,
     "SetVariables": set_variables,
     "TriggerMessage": trigger_message,
-    "UnlockConnector": _status("Unlocked"),
+    "UnlockConnector": unlock_connector,
     "UnpublishFirmware": unpublish_firmware,
     "UpdateFirmware": _status("Rejected"),  # L01: no update a case has not scripted
 }
@@ -229,15 +286,21 @@ async def send_triggered(station: "Station", message: str, evse: dict | None) ->
                     "timestamp": now_iso(), "connectorStatus": station.model.evses[e].connectors[c],
                     "evseId": e, "connectorId": c}, FOLLOW_UP)
     elif message == "MeterValues":
-        e = (evse or {}).get("id") or station.settings.CONFIGURED_EVSE_ID
-        await station.send("MeterValues", {"evseId": e, "meterValue": [station.meter_value(e, "Trigger")]},
-                           FOLLOW_UP)
+        for e in ([evse["id"]] if evse else list(station.model.evses)):
+            await station.send("MeterValues", {"evseId": e, "meterValue": [station.meter_value(e, "Trigger")]},
+                               FOLLOW_UP)
+    elif message == "TransactionEvent":
+        for ev in station.model.evses.values():
+            if ev.transaction is not None and (evse is None or evse.get("id") == ev.id):
+                await station.transaction_event("Updated", "Trigger", FOLLOW_UP, evse=ev.id,
+                                                charging_state=ev.transaction.charging_state,
+                                                meter=[station.meter_value(ev.id, "Trigger")], omit_evse=evse is None)
+    elif message in ("LogStatusNotification", "FirmwareStatusNotification"):
+        await station.send(message, {"status": "Idle"}, FOLLOW_UP)
 
 
 def after_trigger(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
-    if reply.get("status") != "Accepted":
-        return None
-    if payload["requestedMessage"] not in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+    if reply.get("status") != "Accepted" or payload["requestedMessage"] not in TRIGGERED:
         return None
     return send_triggered(station, payload["requestedMessage"], payload.get("evse"))
 
@@ -291,12 +354,56 @@ def after_display_messages(station: "Station", payload: dict, reply: dict) -> Aw
                                            display.stored_messages(station, payload), FOLLOW_UP)
 
 
+TRIGGERED = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
+             "LogStatusNotification", "FirmwareStatusNotification")
+
+
+async def report_changes(station: "Station", targets: list[tuple[int, int]], status: str,
+                         unless: tuple[str, ...] = ()) -> None:
+    """Report ``status`` for the connectors of a target whose state changes (a follow-up)."""
+    for e, c in targets:
+        if station.model.evses[e].connectors[c] not in (status, *unless):
+            await station.report_status(e, c, status, FOLLOW_UP)
+
+
+def after_change_availability(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    """G03/G04: an applied change is reported for every connector of the target that changes."""
+    if reply.get("status") != "Accepted":
+        return None
+    evse = payload.get("evse") or {}
+    targets = station.model.targets(evse.get("id"), evse.get("connectorId"))
+    if payload["operationalStatus"] == "Inoperative":
+        return report_changes(station, targets, "Unavailable", unless=("Occupied", "Faulted"))
+    return report_changes(station, [t for t in targets if station.model.connector_operative(*t)
+                                    and station.model.evses[t[0]].connectors[t[1]] == "Unavailable"], "Available")
+
+
+def after_reserve_now(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    """H01: a reserved EVSE (or the only one) reports its connectors Reserved."""
+    e = payload.get("evseId") or (next(iter(station.model.evses)) if len(station.model.evses) == 1 else None)
+    if reply.get("status") != "Accepted" or e is None:
+        return None
+    return report_changes(station, station.model.targets(e), "Reserved")
+
+
+def after_cancel_reservation(station: "Station", payload: dict, reply: dict) -> Awaitable | None:
+    """H02: the connectors of a cancelled reservation are Available again."""
+    if reply.get("status") != "Accepted":
+        return None
+    reserved = [t for t in station.model.connectors() if station.model.evses[t[0]].connectors[t[1]] == "Reserved"
+                and not station.model.reservation_for(t[0])]
+    return report_changes(station, reserved, "Available")
+
+
 AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
     "CustomerInformation": after_customer_information,
     "GetDisplayMessages": after_display_messages,
     "GetLog": after_get_log,
     "GetMonitoringReport": after_monitoring_report,
     "GetChargingProfiles": after_charging_profiles,
+    "CancelReservation": after_cancel_reservation,
+    "ChangeAvailability": after_change_availability,
+    "ReserveNow": after_reserve_now,
     "GetBaseReport": after_base_report,
     "GetReport": after_report,
     "TriggerMessage": after_trigger,

@@ -17,7 +17,8 @@ from . import actions, smart_charging
 from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
 from .checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
-from .replies import get_installed_certificate_ids, install_certificate
+from .replies import change_availability as availability_reply
+from .replies import get_installed_certificate_ids, install_certificate, reserve_now
 from .station import CallError, Expectation, Station, now_iso
 from .transport import Credentials
 
@@ -160,6 +161,45 @@ async def ev_disconnected(station: Station, event_type: str = "Ended", status: s
 
 
 # ---------------------------------------------------------------- CSMS-initiated states
+def expiry_after(request: Expectation, latest: float | None = None) -> Rule:
+    """(harness) expiryDateTime later than the moment the request arrived (and at most ``latest``
+    seconds after it, when given)."""
+    def ok(value: str) -> bool:
+        expiry = parse_time(value) - request.arrived_at
+        return expiry > 0 and (latest is None or expiry <= latest)
+    bound = f" and at most {latest:g} s after it" if latest is not None else ""
+    return Rule(f"a date-time later than the request's arrival{bound}", ok)
+
+
+def parse_time(value: str) -> float:
+    """An OCPP date-time (RFC 3339, 'Z' or offset) as a POSIX timestamp."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+async def reservation(station: Station, action: actions.Action, reply: str | None = None) -> tuple[dict, Expectation]:
+    """Steps 1-2 of a reservation: the CSMS's ReserveNowRequest, answered from the station's state
+    (Accepted for an Available EVSE, and kept) unless ``reply`` names another status. Returns the
+    request and its expectation (whose ``arrived_at`` the expiry is checked against)."""
+    answer = (lambda p: reserve_now(station, p)) if reply is None else {"status": reply}
+    exp = station.expecting(action, reply=answer)
+    return await exp.wait(1), exp
+
+
+async def reservation_expires(station: Station, request: dict) -> None:
+    """Wait until the reservation's expiryDateTime has passed (never longer than
+    TRANSACTION_DURATION + 10 s); the station then drops it. This wait is the expiry itself."""
+    limit = station.settings.TRANSACTION_DURATION + 10
+    left = parse_time(request["expiryDateTime"]) - datetime.now(timezone.utc).timestamp()
+    await asyncio.sleep(min(max(left, 0.0), limit))
+    station.model.drop_reservation(request["id"])
+
+
+async def report_reserved(station: Station, evse: int, step: int = 4) -> None:
+    """Report Reserved for every connector of EVSE e."""
+    for c in station.model.evses[evse].connectors:
+        await station.report_status(evse, c, "Reserved", step)
+
+
 async def reserved(station: Station, evse: int | None = None, id_token: dict | None = None,
                    expiry: float | None = None) -> dict:
     """Reserved: the CSMS reserves EVSE e for the token; the station reports Reserved."""
@@ -167,38 +207,49 @@ async def reserved(station: Station, evse: int | None = None, id_token: dict | N
     token = id_token or station.id_token()
     seconds = expiry or station.settings.CONFIGURED_RESERVATION_EXPIRY
     with in_state("Reserved"):
-        request = await station.expect("ReserveNow", 1, reply={"status": "Accepted"},
-                                       trigger=actions.generic(
-                                           "ReserveNow", station.id, f"reserve EVSE {e} for {token['idToken']} "
-                                           f"expiring in {seconds:g} s", evseId=e, idToken=token,
-                                           expirySeconds=seconds, identity={"idToken.idToken": token["idToken"]}))
+        request, _ = await reservation(station, actions.reserve_now(station.id, token, seconds, evse=e))
         check_fields(1, request, {"evseId": e, "idToken.idToken": token["idToken"], "idToken.type": token["type"]})
-        for c in station.model.evses[e].connectors:
-            await station.report_status(e, c, "Reserved", 4)
+        await report_reserved(station, e)
     return request
+
+
+def availability_level(operational_status: str, evse: int | None, connector: int | None) -> dict[str, Any]:
+    """What a ChangeAvailabilityRequest for a target must say: the status, and evse absent (station)
+    | evse.id only (EVSE) | evse.id and evse.connectorId (connector)."""
+    expected: dict[str, Any] = {"operationalStatus": operational_status}
+    if evse is None:
+        expected["evse"] = ABSENT
+    else:
+        expected["evse.id"] = evse
+        expected["evse.connectorId"] = connector if connector is not None else ABSENT
+    return expected
+
+
+async def change_availability(station: Station, operational_status: str, evse: int | None = None,
+                              connector: int | None = None, reply: str | None = None) -> dict:
+    """Steps 1-2 of an availability change: the CSMS's ChangeAvailabilityRequest for the target,
+    checked for status and level, answered from the station's state (Accepted, or Scheduled while a
+    transaction runs there) unless ``reply`` says otherwise."""
+    answer = (lambda p: {"status": reply}) if reply else (lambda p: availability_reply(station, p))
+    request = await station.expect(actions.change_availability(station.id, operational_status, evse, connector), 1,
+                                   reply=answer)
+    check_fields(1, request, availability_level(operational_status, evse, connector))
+    return request
+
+
+async def report_availability(station: Station, status: str, evse: int | None = None,
+                              connector: int | None = None, step: int = 4, notify_event: bool = True) -> None:
+    """Report X for every connector of the target (the whole station, EVSE e, or connector (e, c))."""
+    for e, c in station.model.targets(evse, connector):
+        await station.report_status(e, c, status, step, notify_event=notify_event)
 
 
 async def unavailable(station: Station, evse: int | None = None, connector: int | None = None) -> dict:
     """Unavailable: the CSMS makes the station / EVSE / connector Inoperative."""
-    params: dict[str, Any] = {"operationalStatus": "Inoperative"}
-    if evse is not None:
-        params["evse"] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
     with in_state("Unavailable"):
-        request = await station.expect("ChangeAvailability", 1, reply={"status": "Accepted"},
-                                       trigger=actions.generic("ChangeAvailability", station.id,
-                                                               f"make {params.get('evse', 'the station')} Inoperative",
-                                                               identity={"operationalStatus": "Inoperative"},
-                                                               **params))
-        expected: dict[str, Any] = {"operationalStatus": "Inoperative"}
-        if evse is None:
-            expected["evse"] = ABSENT
-        else:
-            expected["evse.id"] = evse
-            expected["evse.connectorId"] = connector if connector is not None else ABSENT
-        check_fields(1, request, expected)
-        for e, c in station.model.connectors():
-            if (evse is None or e == evse) and (connector is None or c == connector):
-                await station.report_status(e, c, "Unavailable", 4)
+        request = await change_availability(station, "Inoperative", evse, connector, reply="Accepted")
+        station.model.set_operative(False, evse, connector)
+        await report_availability(station, "Unavailable", evse, connector)
     return request
 
 

@@ -69,6 +69,7 @@ class Expectation:
     armed: bool = True
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     received_at: float | None = None
+    arrived_at: float | None = None  # when the matching request was read (before it was answered)
     since: int = 0  # requests of the station before this one was armed
 
     def __post_init__(self) -> None:
@@ -481,6 +482,7 @@ class Station(ChargePoint):
                     if e.action == action and e.armed and not e.arrived and e.matches(payload)), None)
         reply: Any = None
         if exp is not None:
+            exp.arrived_at = time.time()
             self.expectations.remove(exp)
             reply = exp.reply(payload) if callable(exp.reply) else exp.reply
         else:
@@ -579,11 +581,13 @@ class Station(ChargePoint):
                                    "variable": {"name": "AvailabilityState"}}]})]
 
     async def report_status(self, evse: int, connector: int, status: str,
-                            step: int | str | None = None) -> None:
-        """Report X for connector (e, c); the CSMS must answer both requests with a CALLRESULT."""
+                            step: int | str | None = None, *, notify_event: bool = True) -> None:
+        """Report X for connector (e, c); the CSMS must answer both requests with a CALLRESULT.
+        ``notify_event`` False: the StatusNotificationRequest alone (where a case names only it)."""
         self.model.evses[evse].connectors[connector] = status
         self.device.set_state({"name": "Connector", "evse": {"id": evse, "connectorId": connector}}, status)
-        for action, payload in self.status_report(evse, connector, status):
+        report = self.status_report(evse, connector, status)
+        for action, payload in report if notify_event else report[:1]:
             await self.send(action, payload, step)
 
     def meter_value(self, evse: int, context: str, measurand: str = "Energy.Active.Import.Register") -> dict:
@@ -595,7 +599,8 @@ class Station(ChargePoint):
                                   connector: int | None = None, charging_state: str | None = None,
                                   stopped_reason: str | None = None, id_token: dict | None = None,
                                   meter: Any = UNSET, offline: bool = False,
-                                  transaction: Transaction | None = None, **extra: Any) -> dict:
+                                  transaction: Transaction | None = None, omit_evse: bool = False,
+                                  **extra: Any) -> dict:
         """A TransactionEventRequest by the rules of reusable-states.md (new T on Started, seqNo
         +1 per event, evse in every event, Begin/End meter values)."""
         e = evse or self.settings.CONFIGURED_EVSE_ID
@@ -616,6 +621,8 @@ class Station(ChargePoint):
         payload: dict[str, Any] = {"eventType": event_type, "timestamp": now_iso(), "triggerReason": trigger,
                                    "seqNo": tx.next_seq(), "transactionInfo": info,
                                    "evse": {"id": tx.evse, "connectorId": tx.connector}}
+        if omit_evse:  # e.g. a triggered event for the whole station (TC_F_14)
+            del payload["evse"]
         if offline:
             payload["offline"] = True
         if id_token is not None:

@@ -221,13 +221,13 @@ async def clear_variable_monitoring(csms: "CentralSystem", station_id: str, para
 
 
 # ------------------------------------------------------------ N07 / N08 events
-@on("NotifyEvent")
-def notify_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
-    """N07/N08: every event report gets an empty answer (the events are in the message log)."""
+def monitor_event_refusal(session: "CsmsSession", payload: dict[str, Any]) -> CallErrorReply | None:
+    """N07/N08: the faulty CSMS that refuses event reports of monitors (the NotifyEvent handler,
+    availability.py, asks this first; the events themselves are in the message log)."""
     if session.csms.fault(EVENTS_REFUSED) and any(e["eventNotificationType"] in MONITOR_EVENTS
                                                   for e in payload["eventData"]):
         return CallErrorReply("InternalError", "monitor events are not handled")
-    return {}
+    return None
 
 
 # ------------------------------------------------------------ N09 / N10 customer information

@@ -1,5 +1,5 @@
-"""Provisioning (B): boot, heartbeat, status and event notifications, reports, variables, resets,
-network profiles and triggers."""
+"""Provisioning (B): boot, heartbeat, reports, variables, resets and network profiles (connector
+status and events: availability.py; TriggerMessage: remote_control.py)."""
 from __future__ import annotations
 
 import itertools
@@ -26,7 +26,6 @@ IGNORE_ITEMS_LIMIT = fault("ignore_items_per_message", "puts every GetVariables 
 WRONG_REPORT_BASE = fault("wrong_report_base", "GetBaseReport always asks for FullInventory")
 NO_RESET = fault("never_reset", "accepts Reset actions but never sends a ResetRequest")
 WRONG_NETWORK_PROFILE = fault("wrong_network_profile", "SetNetworkProfile sends messageTimeout+1 and interface Wireless0")
-WRONG_TRIGGER = fault("wrong_trigger_message", "TriggerMessage asks for a Heartbeat whatever was asked")
 KEEP_BOOT_PLAN = fault("boot_plan_not_consumed", "keeps answering the planned Pending/Rejected to every later boot")
 REJECT_RESET_BOOT = fault("reject_reset_boot", "answers BootNotificationRequests with reason RemoteReset or ScheduledReset with Rejected")
 SINGLE_REPORT_PART = fault("notify_report_single_part", "answers NotifyReport parts after the first (seqNo > 0) with a CALLERROR")
@@ -89,17 +88,6 @@ def boot_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[s
 @on("Heartbeat")
 def heartbeat(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
     return {"currentTime": now_iso()}
-
-
-@on("StatusNotification")
-def status_notification(session: "CsmsSession", payload: dict[str, Any]) -> Any:
-    from .transactions import available_refusal
-    refusal = available_refusal(session, payload)
-    if refusal is not None:
-        return refusal
-    session.store.set_variable(session.id, f"Connector/{payload['evseId']}/{payload['connectorId']}",
-                               "AvailabilityState", payload["connectorStatus"])
-    return {}
 
 
 @on("NotifyReport")
@@ -246,13 +234,3 @@ async def set_network_profile(csms: "CentralSystem", station_id: str, params: di
                 csms.store.update_station(station_id, pending_profile=data["securityProfile"])
     return _send(csms, station_id, "SetNetworkProfile",
                         {"configurationSlot": slot, "connectionData": data}, remember)
-
-
-@operator_action("TriggerMessage")
-async def trigger_message(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = {"requestedMessage": params.get("requestedMessage")}
-    if csms.fault(WRONG_TRIGGER):
-        payload["requestedMessage"] = "Heartbeat"
-    if params.get("evse"):
-        payload["evse"] = params["evse"]
-    return _send(csms, station_id, "TriggerMessage", payload)

@@ -1,7 +1,7 @@
-"""Transactions (E, F): TransactionEvent, remote start/stop and transaction status, with the
-idTokenInfo the stored tokens call for (authorization.py decides it and answers Authorize). The
-meter values of an event are stored and checked by ``meter_values`` (J), its cost settled by
-``tariff`` (I).
+"""Transactions (E, F03): TransactionEvent, remote stop and transaction status (remote start:
+remote_control.py), with the idTokenInfo the stored tokens call for (authorization.py decides it
+and answers Authorize). The meter values of an event are stored and checked by ``meter_values``
+(J), its cost settled by ``tariff`` (I).
 
 What the CSMS decides here comes from the store: the idTokenInfo of a token (E01.FR.11/12), the
 seqNo values it holds for a transaction (a gap in an Ended transaction makes it ask the station
@@ -9,7 +9,6 @@ for the status of the transaction on its own, E14), and the transactions it know
 (F03)."""
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from ..session import CallErrorReply
 from . import meter_values, tariff
 from .authorization import for_event, token_info
 from .common import send_request
-from .smart_charging import remote_start_profile
 
 if TYPE_CHECKING:
     from ..app import CentralSystem
@@ -45,7 +43,6 @@ AVAILABLE_DURING_TX = fault("no_available_during_transaction", "answers StatusNo
 END_ONLY_BY_STOP = fault("end_only_by_stop_trigger", "answers an Ended event whose triggerReason is ChargingStateChanged (the EV stopped the energy transfer) by a CALLERROR")
 CONCURRENT_OWN = fault("concurrent_tx_own_token", "answers ConcurrentTx when the token that authorized a transaction is presented again within it")
 
-_remote_start_ids = itertools.count(1)
 
 
 # ------------------------------------------------------------ id tokens
@@ -190,18 +187,3 @@ async def request_stop(csms: "CentralSystem", station_id: str, params: dict[str,
         csms.session(station_id)
         return {"status": "sent", "request": "RequestStopTransaction"}
     return send_request(csms, station_id, "RequestStopTransaction", {"transactionId": row["id"]})
-
-
-@operator_action("RequestStartTransaction")
-async def request_start(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """F01/F02: ask the station to start a transaction for the idToken (remoteStartId unique)."""
-    if not isinstance(params.get("idToken"), dict):
-        raise ActionError("RequestStartTransaction needs params.idToken {idToken, type}")
-    remote_start_id = params["remoteStartId"] if "remoteStartId" in params else next(_remote_start_ids)
-    payload: dict[str, Any] = {"idToken": params["idToken"], "remoteStartId": remote_start_id}
-    for key in ("evseId", "groupIdToken"):
-        if params.get(key) is not None:
-            payload[key] = params[key]
-    if params.get("chargingProfile") is not None:  # K05: checked as smart charging requires
-        payload["chargingProfile"] = remote_start_profile(csms, station_id, params["chargingProfile"])
-    return send_request(csms, station_id, "RequestStartTransaction", payload)
