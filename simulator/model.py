@@ -151,6 +151,39 @@ class StationModel:
                 return evse.transaction
         return next((t for t in self.ended if t.id == transaction_id), None)
 
+    # ---------------------------------------------------------------- availability (G03, G04)
+    def connector_operative(self, evse: int, connector: int) -> bool:
+        """Operative unless the station, the EVSE or the connector itself was made Inoperative."""
+        e = self.evses[evse]
+        return self.operative and e.operative and connector not in e.inoperative_connectors
+
+    def set_operative(self, operative: bool, evse: int | None = None, connector: int | None = None) -> None:
+        """Apply a ChangeAvailability to its target (station, EVSE or connector)."""
+        if evse is None:
+            self.operative = operative
+        elif connector is None:
+            self.evses[evse].operative = operative
+        elif operative:
+            self.evses[evse].inoperative_connectors.discard(connector)
+        else:
+            self.evses[evse].inoperative_connectors.add(connector)
+
+    def targets(self, evse: int | None = None, connector: int | None = None) -> list[tuple[int, int]]:
+        """The connectors of a target: the whole station, one EVSE or one connector."""
+        return [(e, c) for e, c in self.connectors()
+                if (evse is None or e == evse) and (connector is None or c == connector)]
+
+    # ---------------------------------------------------------------- reservations (H01-H04)
+    def reserve(self, reservation: Reservation) -> None:
+        """A reservation with the id of an existing one replaces it (H01.FR.02)."""
+        self.reservations[reservation.id] = reservation
+
+    def reservation_for(self, evse: int) -> Reservation | None:
+        return next((r for r in self.reservations.values() if r.evse == evse), None)
+
+    def drop_reservation(self, reservation_id: int) -> Reservation | None:
+        return self.reservations.pop(reservation_id, None)
+
 
 # ---------------------------------------------------------------- authorization (blocks C, D)
 def token_key(id_token: dict[str, Any]) -> tuple[str, str]:
@@ -196,35 +229,3 @@ class AuthorizationCache:
     def clear(self) -> str:
         self.entries.clear()
         return "Accepted"
-    # ---------------------------------------------------------------- availability (G03, G04)
-    def connector_operative(self, evse: int, connector: int) -> bool:
-        """Operative unless the station, the EVSE or the connector itself was made Inoperative."""
-        e = self.evses[evse]
-        return self.operative and e.operative and connector not in e.inoperative_connectors
-
-    def set_operative(self, operative: bool, evse: int | None = None, connector: int | None = None) -> None:
-        """Apply a ChangeAvailability to its target (station, EVSE or connector)."""
-        if evse is None:
-            self.operative = operative
-        elif connector is None:
-            self.evses[evse].operative = operative
-        elif operative:
-            self.evses[evse].inoperative_connectors.discard(connector)
-        else:
-            self.evses[evse].inoperative_connectors.add(connector)
-
-    def targets(self, evse: int | None = None, connector: int | None = None) -> list[tuple[int, int]]:
-        """The connectors of a target: the whole station, one EVSE or one connector."""
-        return [(e, c) for e, c in self.connectors()
-                if (evse is None or e == evse) and (connector is None or c == connector)]
-
-    # ---------------------------------------------------------------- reservations (H01-H04)
-    def reserve(self, reservation: Reservation) -> None:
-        """A reservation with the id of an existing one replaces it (H01.FR.02)."""
-        self.reservations[reservation.id] = reservation
-
-    def reservation_for(self, evse: int) -> Reservation | None:
-        return next((r for r in self.reservations.values() if r.evse == evse), None)
-
-    def drop_reservation(self, reservation_id: int) -> Reservation | None:
-        return self.reservations.pop(reservation_id, None)

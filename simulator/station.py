@@ -21,7 +21,7 @@ from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from .cert_store import CertificateStore
-from .checks import CaseFailure, _equal, _show, fail, get_path, where
+from .checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, where
 from .device_model import DeviceModel
 from .model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
 from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
@@ -179,6 +179,7 @@ class Station(ChargePoint):
         self._closed = asyncio.Event()
         self._close_reason = ""
         self._problem: str | None = None
+        self._harness_error: str | None = None
         self._background: list[asyncio.Task] = []
         self._event_id = 0
         if creds.password:
@@ -267,8 +268,8 @@ class Station(ChargePoint):
             pass
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # a harness bug must not hang the case
-            self._problem = f"harness error while reading: {e.__class__.__name__}: {e}"
+        except Exception as e:  # a harness bug must not hang the case, nor count against the CSMS
+            self._harness_error = f"harness error while reading: {e.__class__.__name__}: {e}"
         finally:
             code = getattr(ws, "close_code", None)
             reason = getattr(ws, "close_reason", "") or ""
@@ -278,12 +279,17 @@ class Station(ChargePoint):
             self._closed.set()
 
     # ------------------------------------------------------------------ waiting
+    def _raise_harness_error(self, step: int | str | None) -> None:
+        if self._harness_error:
+            raise HarnessError(f"{where(step)}: {self._harness_error}")
+
     async def wait_for(self, future: asyncio.Future, timeout: float, what: str,
                        step: int | str | None, *, limit: float | None = None,
                        started: float | None = None) -> Any:
         """Wait for ``future``; fail the step on timeout, closed connection or a protocol error.
         ``limit``/``started``: the whole wait's setting and start, when part of it went elsewhere
         (the operator), so the reason states the time really waited."""
+        self._raise_harness_error(step)
         if self._problem:
             fail(step, self._problem)
         loop = asyncio.get_running_loop()
@@ -296,6 +302,7 @@ class Station(ChargePoint):
             closed.cancel()
         if future.done():
             return future.result()
+        self._raise_harness_error(step)
         if self._problem:
             fail(step, self._problem)
         if closed in done:
@@ -325,6 +332,7 @@ class Station(ChargePoint):
         """End of a case: follow-up messages (NotifyReport parts, triggered messages) must have
         got their CALLRESULTs, and no protocol problem may have arrived after the last wait."""
         await self.settle(step)
+        self._raise_harness_error(step)
         if self._problem:
             fail(step, self._problem)
 
