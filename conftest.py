@@ -202,7 +202,7 @@ def operator(settings: Settings, trace: Trace) -> Operator:
 def make_endpoint(settings: Settings) -> Endpoint:
     ca = settings.path(settings.TLS_CA_CERT)
     return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
-                    open_timeout=settings.CSMS_RESPONSE_TIMEOUT)
+                    open_timeout=settings.CSMS_RESPONSE_TIMEOUT, wss3_url=settings.CSMS_WSS_SP3_ADDRESS)
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ def require_profile(settings: Any, profile: int) -> None:
         return
     unset = f"or remove {profile} from CONFIGURED_SUPPORTED_SECURITY_PROFILES " \
             f"({settings.CONFIGURED_SUPPORTED_SECURITY_PROFILES})"
-    if not settings.CSMS_WSS_ADDRESS:
+    if not settings.wss_address(profile):
         fail(f"Connect-SP{profile}", f"security profile {profile} is declared supported but CSMS_WSS_ADDRESS is "
                                      f"not set: set it to the CSMS's wss:// endpoint, {unset}")
     files = [("TLS_CA_CERT", settings.TLS_CA_CERT)]

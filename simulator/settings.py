@@ -63,11 +63,13 @@ class Settings(BaseSettings):
     # --- CSMS under test and how to drive it
     CSMS_ADDRESS: WsUrl = _s(None, "ws:// endpoint of the CSMS for security profile 1 (the station id is appended). Unset: the embedded reference CSMS is started and used", "CSMS")
     CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: the cases of profiles 2 and 3 fail unless those profiles are removed from CONFIGURED_SUPPORTED_SECURITY_PROFILES", "CSMS")
+    CSMS_WSS_SP3_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profile 3 when the CSMS serves it apart from profile 2 (another port or host). Unset: CSMS_WSS_ADDRESS", "CSMS")
     CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin)", "CSMS")
     CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS")
     CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
+    CSMS_SETTLE_TIME: Annotated[float, Field(ge=0)] = _s(0.05, "Seconds a station waits after its previous connection closed (in the previous case or step) before it connects again, as a real station does; raise it for a CSMS whose internals finish a closed connection asynchronously", "CSMS")
     CSMS_SILENCE_WAIT: Seconds = _s(0.5, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
@@ -308,6 +310,10 @@ class Settings(BaseSettings):
             return self.CONFIGURED_FIRMWARE_CHECKSUM
         import hashlib
         return hashlib.md5(self.path(self.CONFIGURED_FIRMWARE_IMAGE).read_bytes()).hexdigest()
+
+    def wss_address(self, profile: int) -> str | None:
+        """The wss:// endpoint of security profile 2 or 3."""
+        return (self.CSMS_WSS_SP3_ADDRESS or self.CSMS_WSS_ADDRESS) if profile == 3 else self.CSMS_WSS_ADDRESS
 
     def path(self, value: str) -> Path:
         """A file setting as an absolute path (relative ones are relative to the project)."""

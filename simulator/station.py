@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Union
+from typing import Any, Awaitable, Callable, Iterator, Union
 
 from ocpp.v201 import ChargePoint
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
@@ -30,6 +31,10 @@ from .trace import Trace, add_secret
 from .transport import ConnectError, Credentials, Endpoint, connect_station
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
+
+#: per station id, for the whole run: the next eventId, and when its last connection closed
+_EVENT_IDS: dict[str, Iterator[int]] = {}
+_LAST_CLOSED: dict[str, float] = {}
 
 
 class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
@@ -181,7 +186,6 @@ class Station(ChargePoint):
         self._problem: str | None = None
         self._harness_error: str | None = None
         self._background: list[asyncio.Task] = []
-        self._event_id = 0
         if creds.password:
             add_secret(creds.password)
 
@@ -197,6 +201,9 @@ class Station(ChargePoint):
             self.creds = creds
             if creds.password:
                 add_secret(creds.password)
+        settle = self.settings.CSMS_SETTLE_TIME - (time.monotonic() - _LAST_CLOSED.get(self.id, float("-inf")))
+        if settle > 0:  # the previous connection of this station id closed a moment ago
+            await asyncio.sleep(settle)
         error = None
         try:
             ws = await connect_station(self.endpoint, self.creds)
@@ -231,9 +238,10 @@ class Station(ChargePoint):
             await asyncio.gather(self._reader, return_exceptions=True)
         self._drop_background()
         try:
-            await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)
+            await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)  # the closing handshake
         except Exception:
             pass
+        _LAST_CLOSED[self.id] = time.monotonic()
         self._closed.set()
 
     async def reconnect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:
@@ -573,8 +581,9 @@ class Station(ChargePoint):
             sp.value = str(self.creds.profile)
 
     def next_event_id(self) -> int:
-        self._event_id += 1
-        return self._event_id
+        """A station's eventIds run on across cases and reconnects, as a real station's do: a CSMS
+        never sees one twice in a run."""
+        return next(_EVENT_IDS.setdefault(self.id, itertools.count(1)))
 
     def status_report(self, evse: int, connector: int, status: str) -> list[tuple[str, dict]]:
         """'Report X for connector (e, c)' as its two requests: StatusNotification, NotifyEvent."""

@@ -42,9 +42,10 @@ class Endpoint:
     wss_url: str | None
     ca_cert: Path | None
     open_timeout: float
+    wss3_url: str | None = None  # security profile 3 apart from profile 2 (None: wss_url)
 
     def url(self, profile: int, station_id: str) -> str:
-        base = self.ws_url if profile == 1 else self.wss_url
+        base = self.ws_url if profile == 1 else (self.wss3_url or self.wss_url) if profile == 3 else self.wss_url
         if not base:
             raise ConnectError(f"no {'CSMS_ADDRESS' if profile == 1 else 'CSMS_WSS_ADDRESS'} configured "
                                f"for security profile {profile}")

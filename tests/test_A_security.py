@@ -111,7 +111,7 @@ async def tls_connection(settings: Settings, endpoint: Endpoint, station: Statio
     """Connect-SP2/SP3 with a real station's whole offer; on this connection: what the CSMS chose
     (version, suite, compression), optionally that it asked for the client certificate,
     ServerCertificateChecks, optionally the CipherSuiteProbe; then the HTTP upgrade."""
-    host, _ = host_port(settings.CSMS_WSS_ADDRESS or "")
+    host, _ = host_port(settings.wss_address(station.creds.profile) or "")
     upgrade, info, offer = await open_with_station_offer(handshake, endpoint, station.creds, host)
     adopt(station, upgrade)
     station.trace.note(station.id, f"TLS handshake (station offered {offer.lowest}-{offer.highest}): "
@@ -123,7 +123,7 @@ async def tls_connection(settings: Settings, endpoint: Endpoint, station: Statio
     notes += [(certificate, note) for note in compression_check(certificate, info, offer)]
     if probe:
         cert, key = client_files(settings, station.creds.profile)
-        await cipher_suite_probe(certificate, settings.CSMS_WSS_ADDRESS or "", endpoint.ca_cert, cert, key,
+        await cipher_suite_probe(certificate, settings.wss_address(station.creds.profile) or "", endpoint.ca_cert, cert, key,
                                  settings.CSMS_RESPONSE_TIMEOUT)
         station.trace.note(station.id, "CipherSuiteProbe: all four mandatory suites negotiated over TLS 1.2")
     check_upgraded(upgrade_step, upgrade)
@@ -190,7 +190,7 @@ async def test_TC_A_06_tls_version_too_low(profile: int, make_station: Any, endp
     require_tls_variant(settings, profile)
     station = await make_station(profile, connect=False)
     low = low_tls_offer(2, *client_files(settings, profile))
-    refusal = await tls_too_low_probe(2, settings.CSMS_WSS_ADDRESS or "", low, settings.CSMS_RESPONSE_TIMEOUT)
+    refusal = await tls_too_low_probe(2, settings.wss_address(profile) or "", low, settings.CSMS_RESPONSE_TIMEOUT)
     station.trace.note(station.id, f"TlsTooLowProbe: the CSMS refused ({refusal})")
     await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=False)
     await boot(station, 7)

@@ -296,22 +296,22 @@ async def test_TC_N_44_clear_monitoring_rejected(cp: Station, settings: Settings
 async def test_TC_N_21_alert_event_hardwired_monitor(cp: Station, settings: Settings) -> None:
     """Alert Event - HardWiredMonitor"""
     await booted(cp)
-    await notify_event(cp, 2, eventId=1, trigger="Alerting", actualValue="Faulted",
+    await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Alerting", actualValue="Faulted",
                        eventNotificationType="HardWiredMonitor", component=evse(settings), variable=AVAILABILITY)
 
 
 async def test_TC_N_24_periodic_event(cp: Station) -> None:
     """Set Variable Monitoring - Periodic event"""
     await booted(cp)
-    for event_id, value in ((1, "7200"), (2, "7400"), (3, "7100")):
-        await notify_event(cp, 2, eventId=event_id, trigger="Periodic", actualValue=value,
+    for value in ("7200", "7400", "7100"):  # eventIds 1, 2, 3 of Part 6: three new ones of the station's run
+        await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Periodic", actualValue=value,
                            eventNotificationType="CustomMonitor", variableMonitoringId=1, component=CS, variable=POWER)
 
 
 async def test_TC_N_48_alert_event_write_only(cp: Station) -> None:
     """Alert Event - Variable monitoring on write only"""
     await booted(cp)
-    await notify_event(cp, 2, eventId=1, trigger="Delta", actualValue="", eventNotificationType="CustomMonitor",
+    await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Delta", actualValue="", eventNotificationType="CustomMonitor",
                        variableMonitoringId=1, component={"name": "SecurityCtrlr"},
                        variable={"name": "BasicAuthPassword"})
 
@@ -319,14 +319,14 @@ async def test_TC_N_48_alert_event_write_only(cp: Station) -> None:
 async def test_TC_N_49_alert_event_threshold_cleared(cp: Station) -> None:
     """Alert Event - LowerThreshold/UpperThreshold cleared after reboot"""
     await booted(cp)
-    await notify_event(cp, 2, eventId=1, trigger="Alerting", actualValue="50", cleared=True,
+    await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Alerting", actualValue="50", cleared=True,
                        eventNotificationType="CustomMonitor", variableMonitoringId=1, component=CS, variable=POWER)
 
 
 async def test_TC_N_50_alert_event_periodic(cp: Station) -> None:
     """Alert Event - Periodic Triggered"""
     await booted(cp)
-    await notify_event(cp, 2, eventId=1, trigger="Periodic", actualValue="7200",
+    await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Periodic", actualValue="7200",
                        eventNotificationType="CustomMonitor", variableMonitoringId=1, component=CS, variable=POWER)
 
 
