@@ -98,7 +98,8 @@ class Harness:
             if self.settings.CSMS_OPERATOR == "http" and not self.settings.CSMS_OPERATOR_URL:
                 update["CSMS_OPERATOR_URL"] = self.embedded.api_url
             self.settings = self.settings.model_copy(update=update)
-        self.outage = None if session.config.getoption("--no-preflight") else self.preflight()
+        skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
+        self.outage = None if skip else self.preflight()
         target = self.target()
         self.report = ConformanceReport(self.reports, target)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")

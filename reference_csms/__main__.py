@@ -89,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         await csms.start()
         # the server certificates name localhost: the wss address is printed so that it verifies as printed
         tls_host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else config.host
+        wss = f"wss://{tls_host}:{csms.wss_port}" if csms.wss_port else "(no wss: no server certificate configured)"
         print(f"reference CSMS listening: ws://{config.host}:{csms.ws_port} "
-              f"wss://{tls_host}:{csms.wss_port} actions http://{config.host}:{csms.api_port}/actions "
+              f"{wss} actions http://{config.host}:{csms.api_port}/actions "
               f"(options: {', '.join(config.options) or 'none'}; seed {csms.seed})", flush=True)
         await asyncio.Future()
     try:

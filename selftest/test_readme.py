@@ -1,0 +1,114 @@
+"""Every shell command the README shows runs as written, so the README cannot drift: long runs
+are shortened (``--collect-only`` or one case), servers must come up and print where they listen,
+and ``cp env.example .env`` followed by the first command gives the same green run as without."""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+import pytest
+
+from selftest.support import FAST, ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def shell_lines() -> list[str]:
+    """The commands of the README's ```sh blocks (continuations joined, comments dropped) and the
+    ``./run …`` commands quoted inline."""
+    lines: list[str] = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            command = " ".join(shlex.split(line, comments=True))
+            if command:
+                lines.append(command)
+    lines += [c for c in re.findall(r"`(\./run [^`]+)`", README) if "…" not in c]
+    return list(dict.fromkeys(lines))
+
+
+def split(command: str) -> tuple[dict[str, str], list[str]]:
+    """Leading VAR=value assignments, then the argv."""
+    words = shlex.split(command)
+    env = {}
+    while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+        key, _, value = words.pop(0).partition("=")
+        env[key] = value
+    return env, words
+
+
+def run(argv: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
+    environment.update(env)
+    return subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def shortened(argv: list[str]) -> list[str]:
+    """A pytest run as written but shorter: the selection is only collected, or one case run."""
+    if "--collect-only" in argv:
+        return argv
+    if argv[3:4] == ["selftest"] or "-k" in argv:
+        return argv + ["--collect-only", "-q", "-p", "no:cacheprovider"]
+    return argv + ["-k", "TC_B_01", "-q", "-p", "no:cacheprovider", "--reports", "reports/readme-check"]
+
+
+COMMANDS = shell_lines()
+
+
+def test_the_readme_shows_commands() -> None:
+    assert len(COMMANDS) >= 10, COMMANDS
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env, argv = split(command)
+    if argv[:2] == ["cp", "env.example"]:
+        # the same as a .env made from env.example: every line of it in the environment, then the first command
+        pairs = dict(line.split("=", 1) for line in (ROOT / "env.example").read_text().splitlines()
+                     if line and not line.startswith("#"))
+        done = run(["./run", "pytest", "tests", "-k", "TC_B_01 or TC_E_01", "-q", "-p", "no:cacheprovider",
+                    "--reports", str(tmp_path)], {**pairs, **FAST})
+        assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+        return
+    assert argv[0] == "./run", command
+    if argv[1:2] == ["pytest"]:
+        done = run(shortened(argv), {**FAST, **env})
+        assert done.returncode == 0, command + "\n" + done.stdout[-2000:] + done.stderr[-2000:]
+        assert re.search(r"\d+ (passed|tests collected)", done.stdout), done.stdout[-1000:]
+        return
+    if argv[1:4] == ["python", "-m", "reference_csms"] and "--list-faults" not in argv:
+        server_comes_up(argv, env)
+        return
+    done = run(argv if ">" not in argv else argv[:argv.index(">")], env)
+    assert done.returncode == 0, command + "\n" + done.stdout[-1000:] + done.stderr[-1000:]
+    assert done.stdout.strip(), command
+
+
+def server_comes_up(argv: list[str], env: dict[str, str]) -> None:
+    """A reference CSMS command starts and prints the addresses it listens on (on free ports)."""
+    argv = [a for a in argv]
+    for option in ("--port", "--wss-port", "--api-port"):  # the README's fixed ports may be taken here
+        if option in argv:
+            argv[argv.index(option) + 1] = "0"
+        else:
+            argv += [option, "0"]
+    if "--config" in argv:  # its file names fixed ports: the options above override them
+        pass
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
+    environment.update(env)
+    server = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and "listening" not in line:
+            line = server.stdout.readline()
+            if not line and server.poll() is not None:
+                break
+        assert "reference CSMS listening" in line, f"{' '.join(argv)}: {line!r} {server.stderr.read()[-1000:]}"
+    finally:
+        server.terminate()
+        server.wait(10)
