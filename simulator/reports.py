@@ -23,6 +23,10 @@ BLOCKS = {
 }
 
 
+#: the 252 case ids of OCPP 2.0.1 Part 6 (the catalogue's seed list), to say what a run covers
+SEED_IDS = (Path(__file__).parent / "seed_ids.txt").read_text().split()
+
+
 @dataclass
 class CaseResult:
     case: str
@@ -50,6 +54,14 @@ class ConformanceReport:
         self.target = target
         self.results: dict[str, CaseResult] = {}
         self.started = time.time()
+        self.implemented: set[str] = set()  # case ids of the suite's test functions (selected or not)
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        self.implemented |= {m.group(0) for item in items if (m := CASE_ID.search(item.name))}
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.implemented |= {m.group(0) for item in items if (m := CASE_ID.search(item.name))}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -107,13 +119,19 @@ class ConformanceReport:
         total = time.time() - self.started
         ordered = sorted(self.results.values(), key=lambda r: (r.block, int(r.case.split("_")[2]), r.variant))
         counts = {v: sum(r.verdict == v for r in ordered) for v in ("passed", "failed", "error", "skipped")}
-        data = {"target": self.target, "total_seconds": round(total, 2), "counts": counts,
+        ran = {r.case for r in ordered}
+        missing = [c for c in SEED_IDS if c not in self.implemented]
+        coverage = {"seed_cases": len(SEED_IDS), "implemented": len(SEED_IDS) - len(missing),
+                    "not_implemented": missing, "selected": len(ran)}
+        data = {"target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
                 "blocks": {b: [asdict(r) for r in ordered if r.block == b]
                            for b in BLOCKS if any(r.block == b for r in ordered)}}
         (self.directory / "summary.json").write_text(json.dumps(data, indent=2))
         lines = ["# OCPP 2.0.1 CSMS conformance summary", "",
                  f"CSMS under test: {self.target}  ", f"Total time: {total:.1f} s  ",
-                 "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()), ""]
+                 "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "  ",
+                 f"Coverage: {coverage['implemented']} of the {len(SEED_IDS)} Part 6 cases implemented"
+                 + (f"; not implemented: {', '.join(missing)}" if missing else "") + "", ""]
         for block, results in data["blocks"].items():
             passed = sum(r["verdict"] == "passed" for r in results)
             lines += [f"## Block {block} — {BLOCKS[block]} ({passed}/{len(results)} passed)", "",
@@ -139,5 +157,8 @@ class ConformanceReport:
             tally = ", ".join(f"{sum(r.verdict == v for r in rs)} {v}" for v in ("passed", "failed", "error", "skipped")
                               if any(r.verdict == v for r in rs))
             tr.write_line(f"Block {block} {BLOCKS[block]:24} {tally}")
+        missing = [c for c in SEED_IDS if c not in self.implemented]
+        tr.write_line(f"Coverage: {len(SEED_IDS) - len(missing)} of the {len(SEED_IDS)} Part 6 cases implemented"
+                      + (f"; not implemented: {', '.join(missing)}" if missing else ""))
         tr.write_line(f"Total time {getattr(self, 'total', time.time() - self.started):.1f} s; "
                       f"summary in {self.directory}/summary.md and summary.json")
