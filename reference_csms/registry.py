@@ -17,6 +17,8 @@ FAULT_MODULES: dict[str, str] = {}  # fault -> the module that declares it
 def on(action: str) -> Callable[[MessageHandler], MessageHandler]:
     """``@on("BootNotification")``: handler(session, payload) -> response payload."""
     def register(fn: MessageHandler) -> MessageHandler:
+        if action in MESSAGE_HANDLERS:  # two modules answering one message: the later would win silently
+            raise RuntimeError(f"{action} is handled twice ({MESSAGE_HANDLERS[action].__module__}, {fn.__module__})")
         MESSAGE_HANDLERS[action] = fn
         return fn
     return register
@@ -25,6 +27,9 @@ def on(action: str) -> Callable[[MessageHandler], MessageHandler]:
 def operator_action(name: str) -> Callable[[ActionHandler], ActionHandler]:
     """``@operator_action("Reset")``: async fn(csms, station_id, params) -> result for the caller."""
     def register(fn: ActionHandler) -> ActionHandler:
+        if name in ACTIONS:
+            raise RuntimeError(f"operator action {name} is registered twice ({ACTIONS[name].__module__}, "
+                               f"{fn.__module__})")
         ACTIONS[name] = fn
         return fn
     return register
@@ -32,6 +37,8 @@ def operator_action(name: str) -> Callable[[ActionHandler], ActionHandler]:
 
 def fault(name: str, description: str) -> str:
     """Declare a named fault the CSMS can be started with; returns the name for ``csms.fault()``."""
+    if name in FAULTS:
+        raise RuntimeError(f"fault {name} is declared twice")
     FAULTS[name] = description
     FAULT_MODULES[name] = sys._getframe(1).f_globals["__name__"]
     return name

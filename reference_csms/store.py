@@ -505,7 +505,7 @@ class Store:
         self._x("INSERT OR REPLACE INTO availability VALUES (?, ?, ?, ?, ?)",
                 (station, evse, connector, operational_status, state))
 
-    def connectors(self, station: str) -> dict[tuple[int, int], str]:
+    def connector_statuses(self, station: str) -> dict[tuple[int, int], str]:
         """(evse, connector) -> the last status the station reported (StatusNotification)."""
         with self.lock:
             rows = self.db.execute("SELECT component, value FROM variables WHERE station = ? AND "

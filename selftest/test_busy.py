@@ -110,7 +110,8 @@ async def test_every_kind_of_busy_request_reaches_an_accepted_station(csms_facto
     def unrelated_variable_asked() -> bool:  # one the station does not have
         return any(station.device.find(d["component"], d["variable"]) is None
                    for a, p in station.unexpected if a == "GetVariables" for d in p["getVariableData"])
-    assert await until(lambda: wanted <= set(seen(station)) and unrelated_variable_asked(), 20), seen(station)
+    assert await until(lambda: wanted <= set(seen(station)) and unrelated_variable_asked(), 20), \
+        (sorted(wanted - set(seen(station))), unrelated_variable_asked())
     await station.finish()  # every follow-up (NotifyReport parts, triggered messages) was answered
     assert station.problem is None
     for action, payload in station.unexpected:

@@ -38,7 +38,7 @@ def test_secret_values_are_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(error.value) == "setting BASIC_AUTH_CP_PASSWORD: OCPP 2.0.1 passwords have 16 to 40 characters (got 15)"
     monkeypatch.setenv("BASIC_AUTH_CP_PASSWORD", "")  # empty means the default
     s = load_settings(_env_file=None)
-    assert s.secrets() == [s.BASIC_AUTH_CP_PASSWORD, s.NEW_BASIC_AUTH_PASSWORD]
+    assert sorted(s.secrets()) == sorted([s.BASIC_AUTH_CP_PASSWORD, s.NEW_BASIC_AUTH_PASSWORD])
 
 
 def test_env_example_lists_every_setting_with_its_default() -> None:

@@ -80,7 +80,7 @@ def inoperative(csms: "CentralSystem", station_id: str, evse: int, connector: in
     station Inoperative: such a change covers it and the station reports all its connectors
     Unavailable (a Scheduled change counts once reported; a station that reports them Available
     again, e.g. after a restart, is believed)."""
-    reported = [s for (e, c), s in csms.store.connectors(station_id).items() if e == evse and connector in (None, c)]
+    reported = [s for (e, c), s in csms.store.connector_statuses(station_id).items() if e == evse and connector in (None, c)]
     if not reported or any(s != "Unavailable" for s in reported):
         return False
     return any(row["operational_status"] == "Inoperative" and row["evse"] in (0, evse)
