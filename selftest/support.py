@@ -72,9 +72,9 @@ def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str]
         assert re.search(pattern, reasons[case]), f"{case} with fault {fault}, reason: {reasons[case]!r}"
 
 
-def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None) -> Run:
+def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
     """Without faults every selected case passes."""
-    run = run_cases(select, env=env)
+    run = run_cases(select, env=env, timeout=timeout)
     assert run.returncode == 0, run.output[-3000:]
     verdicts = run.verdicts()
     assert len(verdicts) == cases and set(verdicts.values()) == {"passed"}, verdicts

@@ -16,7 +16,7 @@ def test_whole_suite_passes_a_busy_csms(seed: int) -> None:
     """Every implemented case passes against the reference CSMS with every option of a real, busy
     CSMS on, for five seeds."""
     assert_block_passes("TC_", len(implemented_case_items()),
-                        env={"REFERENCE_CSMS_OPTIONS": ALL_OPTIONS, "REFERENCE_CSMS_SEED": str(seed)})
+                        env={"REFERENCE_CSMS_OPTIONS": ALL_OPTIONS, "REFERENCE_CSMS_SEED": str(seed)}, timeout=900)
 
 
 def test_reconnect_query_is_not_the_reaction_to_a_seq_gap() -> None:

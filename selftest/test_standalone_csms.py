@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from selftest.support import ROOT, run_cases
+from selftest.support import ROOT, implemented_case_items, run_cases
 
 
 def test_suite_against_the_standalone_reference_csms() -> None:
@@ -42,19 +42,25 @@ def test_unknown_fault_is_refused_in_one_line() -> None:
                                                            "no_such_fault"), done.stderr
 
 
-def test_whole_suite_against_the_standalone_csms_with_suite_registrations() -> None:
+def test_whole_suite_twice_against_the_standalone_csms_with_suite_registrations() -> None:
     """``--suite`` registers what the settings need; every block passes against it over the network
-    as against any external CSMS, TLS cases included."""
+    as against any external CSMS, TLS cases included, and a second run against the same CSMS gives
+    the same verdicts (the cases leave it as they found it)."""
     server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
                                "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()
         match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)", line)
         assert match, line
-        run = run_cases("TC_A or TC_B or TC_E or TC_P", env={  # exactly the printed addresses
-            "CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2),
-            "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": match.group(3)})
-        assert run.returncode == 0 and len(run.verdicts()) == 67, run.output[-3000:]
+        env = {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2),  # exactly the printed addresses
+               "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": match.group(3)}
+        items = len(implemented_case_items())
+        first = run_cases("TC_", env=env, timeout=900)
+        assert first.returncode == 0 and len(first.verdicts()) == items, first.output[-3000:]
+        second = run_cases("TC_", env=env, timeout=900)
+        assert second.verdicts() == first.verdicts(), {
+            case: (verdict, second.reasons()[case]) for case, verdict in second.verdicts().items()
+            if first.verdicts().get(case) != verdict}
     finally:
         server.terminate()
         server.wait(10)

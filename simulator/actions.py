@@ -135,6 +135,14 @@ def renew_certificate(station: str, certificate_type: str) -> Action:
                   request="TriggerMessage", identity={"requestedMessage": SIGN_MESSAGE[certificate_type]})
 
 
+def restore_security_profile(station: str, profile: int) -> Action:
+    """Not OCPP: the CSMS's administrator registers the station at ``profile`` again, undoing the
+    upgrade a run made (TC_A_19's teardown), so the next run starts from the same state."""
+    return Action("RestoreSecurityProfile", station, {"securityProfile": profile},
+                  f"register station {station} at security profile {profile} again (undo TC_A_19's upgrade)",
+                  confirm=True)
+
+
 def request_stop_transaction(station: str, transaction_id: str) -> Action:
     return Action("RequestStopTransaction", station, {"transactionId": transaction_id},
                   f"remote-stop transaction {transaction_id}",

@@ -15,7 +15,7 @@ from simulator.admission import (check_upgraded, open_upgrade, open_with_station
                                  require_refusal)
 from simulator.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr,
                                     parse_chain, public_key_der)
-from simulator.checks import (HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
+from simulator.checks import (CaseFailure, HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
                               warn, where)
 from simulator.settings import Settings
 from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
@@ -401,8 +401,22 @@ async def test_TC_A_14_renew_certificate_invalid(make_station: Any, settings: Se
 
 
 # ---------------------------------------------------------------- security profile upgrade (A05)
+@pytest.fixture
+async def restore_profile(settings: Settings, operator: Any) -> AsyncIterator[None]:
+    """TC_A_19's teardown: the CSMS's administrator registers CONFIGURED_PROFILE_UPGRADE_CP at
+    CONFIGURED_SECURITY_PROFILE again, so that a second run starts as the first did. Not part of
+    the verdict: a CSMS that cannot do it on request gets a warning naming what to reset."""
+    yield
+    sid, low = settings.CONFIGURED_PROFILE_UPGRADE_CP, settings.CONFIGURED_SECURITY_PROFILE
+    try:
+        await operator.request(actions.restore_security_profile(sid, low), "teardown")
+    except CaseFailure as e:
+        warn("teardown", f"{sid} may still be registered at security profile {low + 1}: reset it to {low} "
+                         f"before the next run ({str(e).split(': ', 1)[-1]})")
+
+
 async def test_TC_A_19_upgrade_security_profile(make_station: Any, endpoint: Endpoint, settings: Settings,
-                                                key_dir: Path) -> None:
+                                                key_dir: Path, restore_profile: None) -> None:
     """Upgrade Charging Station Security Profile - Accepted"""
     low = settings.CONFIGURED_SECURITY_PROFILE
     if low == 3:
@@ -411,7 +425,11 @@ async def test_TC_A_19_upgrade_security_profile(make_station: Any, endpoint: End
     require_profile(settings, low + 1)
     sid, password = settings.CONFIGURED_PROFILE_UPGRADE_CP, settings.BASIC_AUTH_CP_PASSWORD
     low_creds = Credentials(sid, low, password)
-    station = await make_station(low, creds=low_creds)
+    try:
+        station = await make_station(low, creds=low_creds)
+    except CaseFailure as e:
+        raise CaseFailure(f"{e} (if an earlier run upgraded {sid}, register it at security profile {low} "
+                          f"again: README, running again)", pytrace=False) from None
     await booted(station)
     if low == 2:  # Part 6 memory state: the station holds a certificate for profile 3
         renewed = await renew_charging_station_certificate(station)

@@ -166,3 +166,14 @@ async def renew_certificate(csms: "CentralSystem", station_id: str, params: dict
     if params.get("evse"):
         payload["evse"] = params["evse"]
     return send_request(csms, station_id, "TriggerMessage", payload)
+
+
+@operator_action("RestoreSecurityProfile")
+async def restore_security_profile(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An administrator's reset between test runs (no OCPP message): the station is registered at
+    ``securityProfile`` again, as before an upgrade (A05) that a previous run made."""
+    profile = params.get("securityProfile")
+    if profile not in (1, 2, 3):
+        raise ActionError("RestoreSecurityProfile needs params.securityProfile 1, 2 or 3")
+    csms.store.update_station(station_id, security_profile=profile, pending_profile=None)
+    return {"status": "restored", "securityProfile": profile}
