@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import random
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -27,6 +28,8 @@ SELFTEST = ROOT / "selftest"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--no-preflight", action="store_true", help="run every case even when the CSMS does not "
                      "accept a station and answer its BootNotification before the first case")
+    parser.addoption("--shuffle", default=None, metavar="SEED",
+                     help="run the cases in a shuffled order (SEED an integer, or 'random'); the header prints the seed")
     parser.addoption("--reports", default="reports", help="directory for junit.xml, report.html, "
                      "allure-results/ and summary.md/json (default: reports)")
 
@@ -127,13 +130,26 @@ class Harness:
         return f"{self.settings.CSMS_ADDRESS} / {self.settings.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        return [f"CSMS under test: {self.target()}", f"operator: {self.settings.CSMS_OPERATOR}"]
+        shuffle = config.getoption("--shuffle")
+        order = [f"order: shuffled with --shuffle {shuffle}"] if shuffle not in (None, "random") else []
+        return order + [f"CSMS under test: {self.target()}", f"operator: {self.settings.CSMS_OPERATOR}"]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:
             self.embedded.stop()
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if getattr(self, "shuffle_seed", None) is not None:
+            terminalreporter.write_line(f"Order: shuffled with seed {self.shuffle_seed} "
+                                        f"(the same order again: --shuffle {self.shuffle_seed})")
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        shuffle = config.getoption("--shuffle")
+        if shuffle is not None:  # order independence: every case must pass wherever it runs
+            if shuffle == "random":
+                shuffle = str(random.randrange(10**6))
+            self.shuffle_seed = int(shuffle)
+            random.Random(self.shuffle_seed).shuffle(items)
         s = self.settings
         intervals = max(s.CLOCK_ALIGNED_METER_VALUES_INTERVAL, s.SAMPLED_METER_VALUES_INTERVAL,
                         s.TX_ENDED_METER_VALUES_INTERVAL)  # block J waits up to 4 intervals for its readings
