@@ -39,7 +39,7 @@ class Run:
 
 
 def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] | None = None,
-              timeout: float = 240) -> Run:
+              timeout: float = 240, preflight: bool = False) -> Run:
     """``pytest tests -k select`` in a subprocess; returns exit code, output and summary.json."""
     with tempfile.TemporaryDirectory() as reports:
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
@@ -54,7 +54,7 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
             # an external CSMS without an action API: an operator that does nothing
             environment.update({"CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true"})
         cmd = [sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", select, "-q", "-p", "no:cacheprovider",
-               "--reports", reports, "-o", "addopts="]
+               "--reports", reports, "-o", "addopts="] + ([] if preflight else ["--no-preflight"])
         done = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
         summary_file = Path(reports) / "summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
@@ -64,7 +64,14 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
 def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str] | None = None) -> None:
     """Start the reference CSMS with ``fault``: every case of ``expected`` must fail, its one-line
     reason matching the regex given for it (naming step and field)."""
-    run = run_cases(" or ".join(sorted({c.split("[")[0] for c in expected})), faults=[fault], env=env)
+    select = " or ".join(sorted({c.split("[")[0] for c in expected}))
+    run = run_cases(select, faults=[fault], env=env)
+    if any(run.verdicts().get(case) == "passed" for case in expected):
+        # A busy CSMS's own request of the step's kind and identity, sent in the instant the operator
+        # asks, cannot be told from the answer to the operator (README, decisions); one more run with
+        # another seed of the busy CSMS, where that instant does not recur.
+        print(f"{fault}: a case passed with the busy seed of this run; once more with another seed")
+        run = run_cases(select, faults=[fault], env={"REFERENCE_CSMS_SEED": "7919", **(env or {})})
     verdicts, reasons = run.verdicts(), run.reasons()
     for case, pattern in expected.items():
         assert verdicts.get(case) == "failed", (f"{case} with fault {fault}: {verdicts.get(case)}\n"

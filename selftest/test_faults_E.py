@@ -7,6 +7,8 @@ from __future__ import annotations
 UUID = r"'[0-9a-f-]{36}'"
 ID = r"[0-9a-f-]{36}"
 CALLERROR = r"CSMS answered TransactionEventRequest with CALLERROR"
+#: the tail of a step that got only other requests of its kind (a busy CSMS sends some of its own)
+IN_OTHER = r"\(in the (closest of \d+ )?GetTransactionStatusRequests? the CSMS sent; no GetTransactionStatusRequest"
 
 # fault -> {case: regex the one-line reason must match}
 FAULTS = {
@@ -28,20 +30,20 @@ FAULTS = {
         "TC_E_33": rf"TC_E_33 step 6: {CALLERROR}"},
     "reject_late_events": {"TC_E_31": rf"TC_E_31 step 8: {CALLERROR}"},
     # seqNo gaps ignored: no GetTransactionStatus of its own
-    "ignore_seq_gaps": {"TC_E_31": rf"TC_E_31 step 5: no GetTransactionStatusRequest with transactionId "
-                                   rf"{UUID} from the CSMS within 3 s"},
+    # seqNo gaps ignored: no GetTransactionStatus of its own (a busy CSMS's query about another
+    # transaction is named instead, with the transactionId it carried)
+    "ignore_seq_gaps": {"TC_E_31": rf"TC_E_31 step 5: (no GetTransactionStatusRequest with transactionId {UUID} from "
+                                   rf"the CSMS within 3 s|transactionId expected {UUID}, got '{ID}' {IN_OTHER})"},
     "never_remote_stop": {"TC_E_21": rf"TC_E_21 step 1: no RequestStopTransactionRequest with transactionId {UUID} "
                                      rf"from the CSMS within 3 s"},
     # GetTransactionStatus with a wrong, an absent, or an unasked-for transactionId: the step names
     # the transactionId it waited for and what the CSMS sent instead
     "wrong_transaction_status_id": {
-        case: rf"{case} step {step}: transactionId expected {want}, got '{ID}' \(in the GetTransactionStatusRequest "
-              rf"the CSMS sent; no GetTransactionStatusRequest .* from the CSMS within 3 s"
+        case: rf"{case} step {step}: transactionId expected {want}, got '{ID}' {IN_OTHER}"
         for case, step, want in (("TC_E_29", 3, UUID), ("TC_E_30", 1, UUID), ("TC_E_31", 5, UUID),
                                  ("TC_E_33", 3, "absent"), ("TC_E_34", 1, "absent"))},
     "omit_transaction_status_id": {
-        case: rf"{case} step {step}: transactionId expected {UUID}, got absent \(in the GetTransactionStatusRequest "
-              rf"the CSMS sent; no GetTransactionStatusRequest with transactionId {UUID} from the CSMS within 3 s"
+        case: rf"{case} step {step}: transactionId expected {UUID}, got (absent|'{ID}') {IN_OTHER}"
         for case, step in (("TC_E_29", 3), ("TC_E_30", 1), ("TC_E_31", 5))},
     # run alone, TC_E_53's T1 is the first transaction on the EVSE: only T2's Started is refused
     "seq_zero_duplicate": {"TC_E_53": rf"TC_E_53 \[T2\] Authorized step 4: {CALLERROR} OccurrenceConstraintViolation"},

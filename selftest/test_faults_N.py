@@ -3,7 +3,6 @@ and the fault-free block passes."""
 from __future__ import annotations
 
 LOCATION = r"'https://logs\.example\.com/ocpp/upload', got 'https://reference-csms\.invalid/logs'"
-NO_REPORT = r"step 1: no GetMonitoringReportRequest with monitoringCriteria absent.* the CSMS sent instead: .*"
 REFUSED_EVENT = r"step 2: CSMS answered NotifyEventRequest with CALLERROR InternalError"
 REFUSED_CUSTOMER = r"step 4: CSMS answered NotifyCustomerInformationRequest with CALLERROR InternalError"
 MONITOR_CASES = ("TC_N_08", "TC_N_09")
@@ -21,11 +20,10 @@ FAULTS = {
     "monitoring_report_all_criteria": {
         **{c: rf"{c} step 1: monitoringCriteria expected \['DeltaMonitoring'\], got \['ThresholdMonitoring', "
               rf"'DeltaMonitoring', 'PeriodicMonitoring'\]" for c in ("TC_N_01", "TC_N_03", "TC_N_60")},
-        "TC_N_47": rf"TC_N_47 {NO_REPORT}\(monitoringCriteria expected absent, got \['ThresholdMonitoring'"},
+        "TC_N_47": r"TC_N_47 step 1: monitoringCriteria expected absent, got \['ThresholdMonitoring'"},
     "monitoring_report_drops_components": {
-        c: rf"{c} step 1: no GetMonitoringReportRequest with .*componentVariable entries including \[.*\] "
-           rf"from the CSMS within 3 s .*the CSMS sent instead: GetMonitoringReportRequest \{{\"requestId\": \d+"
-           rf"(, \"monitoringCriteria\": \[\"DeltaMonitoring\"\])?\}}"
+        c: rf"{c} step 1: componentVariable expected entries including \[.*\], got absent \(in the "
+           rf"GetMonitoringReportRequest the CSMS sent"
         for c in ("TC_N_02", "TC_N_03", "TC_N_60")},
     "monitoring_report_single_part": {
         "TC_N_47": r"TC_N_47 step 6: CSMS answered NotifyMonitoringReportRequest with CALLERROR InternalError"},
@@ -45,11 +43,10 @@ FAULTS = {
                                for c in ("TC_N_21", "TC_N_24", "TC_N_48", "TC_N_49", "TC_N_50")},
     "customer_info_wrong_identifier": {
         **{c: rf"{c} step 1: idToken\.type expected 'Central', got 'Local'" for c in TOKEN_CASES},
-        "TC_N_62": r"TC_N_62 step 1: no CustomerInformationRequest with customerIdentifier 'OpenChargeAlliance' .*"
-                   r"\(customerIdentifier expected 'OpenChargeAlliance', got 'OpenChargeAlliance-1'\)",
-        "TC_N_63": r"TC_N_63 step 1: no CustomerInformationRequest with customerCertificate\.serialNumber "
-                   r"'5A3C9E01' \(any case\) from the CSMS within 3 s .*the CSMS sent instead: "
-                   r"CustomerInformationRequest"},
+        "TC_N_62": r"TC_N_62 step 1: customerIdentifier expected 'OpenChargeAlliance', got 'OpenChargeAlliance-1' "
+                   r"\(in the CustomerInformationRequest the CSMS sent",
+        "TC_N_63": r"TC_N_63 step 1: customerCertificate\.serialNumber expected '5A3C9E01' \(any case\), got '\w+' "
+                   r"\(in the CustomerInformationRequest the CSMS sent"},
     "customer_info_notify_refused": {c: rf"{c} {REFUSED_CUSTOMER}" for c in (
         "TC_N_27", "TC_N_28", "TC_N_30", "TC_N_31", "TC_N_46", "TC_N_62", "TC_N_63")},
     "customer_clear_keeps_local_list": {

@@ -120,9 +120,8 @@ def trigger_message(station: str, requested: str, evse: int | None = None,
     params: dict[str, Any] = {"requestedMessage": requested}
     if evse is not None:
         params["evse"] = {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
-    identity: dict[str, Any] = {"requestedMessage": requested}
-    if evse is not None:
-        identity["evse.id"] = evse
+    identity: dict[str, Any] = {"requestedMessage": requested, "evse": ABSENT} if evse is None else \
+        {"requestedMessage": requested, "evse.id": evse}
     where = "" if evse is None else f" for EVSE {evse}" + ("" if connector is None else f" connector {connector}")
     return Action("TriggerMessage", station, params, f"trigger a {requested} message at the station{where}",
                   request="TriggerMessage", identity=identity)

@@ -100,6 +100,12 @@ class Expectation:
             return bool(self.match(payload))
         return all(_equal(get_path(payload, path), want) for path, want in self.match.items())
 
+    def mismatches(self, payload: dict) -> int:
+        """How many identifying fields of a request of the same kind differ from the step's."""
+        if not isinstance(self.match, dict):
+            return 0
+        return sum(not _equal(get_path(payload, path), want) for path, want in self.match.items())
+
     def mismatch(self, payload: dict) -> str:
         """Why a request of the same kind was not the step's: the first field that differs, as
         "path expected X, got Y" (empty for a predicate match)."""
@@ -137,13 +143,15 @@ class Expectation:
             others = [p for a, p in self.station.unexpected[self.since:] if a == self.action]
             if not others or self.station.problem or isinstance(failure, ConnectionLost):
                 raise
-            field = self.mismatch(others[0])
+            closest = min(others, key=self.mismatches)  # the one most like the step's: likely the CSMS's answer to it
+            field = self.mismatch(closest)
             if not field:
                 raise CaseFailure(f"{failure}; the CSMS sent instead: "
                                   + "; ".join(f"{self.action}Request {json.dumps(p)}" for p in others[:3]),
                                   pytrace=False) from None
-            which = "the" if len(others) == 1 else f"the first of {len(others)}"
-            raise CaseFailure(f"{where(step)}: {field} (in {which} {self.action}Request the CSMS sent; "
+            which = f"the {self.action}Request" if len(others) == 1 else \
+                f"the closest of {len(others)} {self.action}Requests"
+            raise CaseFailure(f"{where(step)}: {field} (in {which} the CSMS sent; "
                               f"{str(failure).split(': ', 1)[1]})", pytrace=False) from None
 
 
