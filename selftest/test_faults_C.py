@@ -72,9 +72,9 @@ def test_csms_without_block_c_fails_every_case_quickly() -> None:
 
 
 def test_emptied_token_settings_skip_naming_them() -> None:
-    """The optional token settings have defaults; emptied, their cases are skipped naming them."""
+    """The optional token settings have defaults; set to "-", their cases are skipped naming them."""
     run = run_cases("TC_C_06 or TC_C_07 or TC_C_39 or TC_C_47",
-                    env={"BLOCKED_ID_TOKEN": "", "EXPIRED_ID_TOKEN": "", "VALID_ID_TOKEN_2": "", "MASTERPASS_ID_TOKEN": ""})
+                    env={"BLOCKED_ID_TOKEN": "-", "EXPIRED_ID_TOKEN": "-", "VALID_ID_TOKEN_2": "-", "MASTERPASS_ID_TOKEN": "-"})
     assert run.verdicts() == {c: "skipped" for c in ("TC_C_06", "TC_C_07", "TC_C_39", "TC_C_47")}, run.output[-2000:]
     reasons = run.reasons()
     assert "setting BLOCKED_ID_TOKEN is not set" in reasons["TC_C_06"], reasons

@@ -95,18 +95,18 @@ class Settings(BaseSettings):
     # --- Id tokens
     VALID_ID_TOKEN: str = _s("100000C01", "Id token the CSMS knows as Accepted (groupId GROUP_ID)", "Id tokens")
     VALID_ID_TOKEN_TYPE: TokenType = _s("Central", "Type of VALID_ID_TOKEN", "Id tokens")
-    VALID_ID_TOKEN_2: str | None = _s("100000C06", "Second Accepted id token with groupId GROUP_ID (blocks C, D); empty: those cases are skipped", "Id tokens")
+    VALID_ID_TOKEN_2: str | None = _s("100000C06", "Second Accepted id token with groupId GROUP_ID (blocks C, D); '-': those cases are skipped", "Id tokens")
     VALID_ID_TOKEN_TYPE_2: TokenType = _s("ISO14443", "Type of VALID_ID_TOKEN_2", "Id tokens")
     VALID_IDTOKEN_IDTOKEN: str = _s("TEST_TOKEN_1", "Accepted id token of the display-message cases (block O)", "Id tokens")
     VALID_IDTOKEN_TYPE: TokenType = _s("ISO14443", "Type of VALID_IDTOKEN_IDTOKEN", "Id tokens")
     INVALID_ID_TOKEN: str = _s("100000C02", "Id token unknown to the CSMS or stored as Invalid", "Id tokens")
     INVALID_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of INVALID_ID_TOKEN (an OCPP IdTokenEnumType)", "Id tokens")
-    BLOCKED_ID_TOKEN: str | None = _s("100000C03", "Id token the CSMS stores as Blocked (block C); empty: those cases are skipped", "Id tokens")
+    BLOCKED_ID_TOKEN: str | None = _s("100000C03", "Id token the CSMS stores as Blocked (block C); '-': those cases are skipped", "Id tokens")
     BLOCKED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of BLOCKED_ID_TOKEN", "Id tokens")
-    EXPIRED_ID_TOKEN: str | None = _s("100000C04", "Id token the CSMS stores with an expiry in the past (block C); empty: those cases are skipped", "Id tokens")
+    EXPIRED_ID_TOKEN: str | None = _s("100000C04", "Id token the CSMS stores with an expiry in the past (block C); '-': those cases are skipped", "Id tokens")
     EXPIRED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of EXPIRED_ID_TOKEN", "Id tokens")
     GROUP_ID: str = _s("GROUP001", "groupId of VALID_ID_TOKEN and VALID_ID_TOKEN_2", "Id tokens")
-    MASTERPASS_ID_TOKEN: str | None = _s("100000C05", "Master pass id token, Accepted with groupId MASTERPASS_GROUP_ID (block C); empty: those cases are skipped", "Id tokens")
+    MASTERPASS_ID_TOKEN: str | None = _s("100000C05", "Master pass id token, Accepted with groupId MASTERPASS_GROUP_ID (block C); '-': those cases are skipped", "Id tokens")
     MASTERPASS_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of MASTERPASS_ID_TOKEN", "Id tokens")
     MASTERPASS_GROUP_ID: str | None = _s("MASTERPASS01", "groupId of the master pass token (the stations' AuthCtrlr.MasterPassGroupId)", "Id tokens")
     LOCAL_LIST_VERSION: PositiveInt = _s(1, "Local authorization list version (blocks D, N)", "Id tokens")
@@ -260,6 +260,12 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[0-9a-fA-F]{32}", value):
             raise ValueError("must be 32 hex digits (an MD5 checksum) or empty")
         return value
+
+    @field_validator("VALID_ID_TOKEN_2", "BLOCKED_ID_TOKEN", "EXPIRED_ID_TOKEN", "MASTERPASS_ID_TOKEN")
+    @classmethod
+    def _optional_token(cls, value: str | None) -> str | None:
+        """"-" switches an optional token (and its cases) off; empty means the default, as everywhere."""
+        return None if value == "-" else value
 
     @field_validator("REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS")
     @classmethod
