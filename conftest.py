@@ -138,6 +138,22 @@ class Harness:
         if self.embedded is not None:
             self.embedded.stop()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """A CSMS that did not pass the preflight: each case fails at once with that one reason,
+        without setting up stations or formatting tracebacks (a dead CSMS costs seconds)."""
+        match = CASE_ID.search(item.name)
+        if not self.outage or not match:
+            return None
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        report = pytest.TestReport(item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed",
+                                   f"{match.group(0)} before step 1: {self.outage}", "call", duration=0.0)
+        if self.report is not None:
+            self.report._record(item, report)
+        item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if getattr(self, "shuffle_seed", None) is not None:
             terminalreporter.write_line(f"Order: shuffled with seed {self.shuffle_seed} "
