@@ -371,16 +371,22 @@ async def test_TC_K_08_clear_profile_without_previous(cp: Station, settings: Set
 
 
 # ---------------------------------------------------------------- K09 Get Charging Profiles
+async def profiles_by_purpose(cp: Station, evse: int, purpose: str) -> None:
+    """Steps 1-4: GetChargingProfiles of the EVSE (0: the station) filtered by purpose only, then
+    the station's reports of what it holds."""
+    request = await get_profiles(cp, evse, {"chargingProfilePurpose": purpose})
+    check_fields(1, request, {"evseId": evse, "chargingProfile.chargingProfilePurpose": purpose,
+                              **absent_criteria("stackLevel", "chargingLimitSource", "chargingProfileId")})
+    await profiles_report(cp, 1, 4, request)
+
+
 async def test_TC_K_29_get_profiles_evse_0(cp: Station, settings: Settings) -> None:
     """Get Charging Profile - EvseId 0"""
     purpose = settings.CONFIGURED_CHARGING_PROFILE_PURPOSE
     await booted(cp)
     await energy_transfer_started(cp)
     sc.hold(cp, 0, purpose)
-    request = await get_profiles(cp, 0, {"chargingProfilePurpose": purpose})
-    check_fields(1, request, {"evseId": 0, "chargingProfile.chargingProfilePurpose": purpose,
-                              **absent_criteria("stackLevel", "chargingLimitSource", "chargingProfileId")})
-    await profiles_report(cp, 1, 4, request)
+    await profiles_by_purpose(cp, 0, purpose)
 
 
 async def test_TC_K_30_get_profiles_evse(cp: Station, settings: Settings) -> None:
@@ -388,10 +394,7 @@ async def test_TC_K_30_get_profiles_evse(cp: Station, settings: Settings) -> Non
     e, purpose = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CHARGING_PROFILE_PURPOSE
     await booted(cp)
     sc.hold(cp, e, purpose)
-    request = await get_profiles(cp, e, {"chargingProfilePurpose": purpose})
-    check_fields(1, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": purpose,
-                              **absent_criteria("stackLevel", "chargingLimitSource", "chargingProfileId")})
-    await profiles_report(cp, 1, 4, request)
+    await profiles_by_purpose(cp, e, purpose)
 
 
 async def test_TC_K_31_get_profiles_no_evse(cp: Station, settings: Settings) -> None:
@@ -450,10 +453,7 @@ async def test_TC_K_35_get_profiles_evse_purpose(cp: Station, settings: Settings
     e, purpose = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CHARGING_PROFILE_PURPOSE
     await booted(cp)
     sc.hold(cp, e, purpose)
-    request = await get_profiles(cp, e, {"chargingProfilePurpose": purpose})
-    check_fields(1, request, {"evseId": e, "chargingProfile.chargingProfilePurpose": purpose,
-                              **absent_criteria("stackLevel", "chargingLimitSource", "chargingProfileId")})
-    await profiles_report(cp, 1, 4, request)
+    await profiles_by_purpose(cp, e, purpose)
 
 
 async def test_TC_K_36_get_profiles_evse_purpose_stack_level(cp: Station, settings: Settings) -> None:
