@@ -49,9 +49,10 @@ FAULTS: dict[str, dict[str, str]] = {
         "TC_B_08": r"TC_B_08 step 1: getVariableData has 5 entries, more than ItemsPerMessage\[GetVariables\] = 4"},
     # reports (B07, B08)
     "wrong_report_base": {
-        "TC_B_12": r"TC_B_12 step 1: reportBase expected 'ConfigurationInventory', got 'FullInventory'",
-        "TC_B_13": r"TC_B_13 step 1: reportBase expected 'FullInventory', got 'ConfigurationInventory'",
-        "TC_B_14": r"TC_B_14 step 1: reportBase expected 'SummaryInventory', got 'FullInventory'"},
+        # (the closest other GetBaseReportRequest may be one of the busy CSMS's own)
+        "TC_B_12": r"TC_B_12 step 1: reportBase expected 'ConfigurationInventory', got '\w+'",
+        "TC_B_13": r"TC_B_13 step 1: reportBase expected 'FullInventory', got '\w+'",
+        "TC_B_14": r"TC_B_14 step 1: reportBase expected 'SummaryInventory', got '\w+'"},
     "notify_report_single_part": {
         "TC_B_12": r"TC_B_12 step 4: CSMS answered NotifyReportRequest with CALLERROR InternalError",
         "TC_B_13": r"TC_B_13 step 4: CSMS answered NotifyReportRequest with CALLERROR InternalError"},
