@@ -39,7 +39,7 @@ class Run:
 
 
 def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] | None = None,
-              timeout: float = 240, preflight: bool = False) -> Run:
+              timeout: float = 240, preflight: bool = False, args: list[str] | None = None) -> Run:
     """``pytest tests -k select`` in a subprocess; returns exit code, output and summary.json."""
     with tempfile.TemporaryDirectory() as reports:
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
@@ -54,7 +54,7 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
             # an external CSMS without an action API: an operator that does nothing
             environment.update({"CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true"})
         cmd = [sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", select, "-q", "-p", "no:cacheprovider",
-               "--reports", reports, "-o", "addopts="] + ([] if preflight else ["--no-preflight"])
+               "--reports", reports, "-o", "addopts="] + ([] if preflight else ["--no-preflight"]) + (args or [])
         done = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
         summary_file = Path(reports) / "summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
@@ -79,9 +79,10 @@ def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str]
         assert re.search(pattern, reasons[case]), f"{case} with fault {fault}, reason: {reasons[case]!r}"
 
 
-def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
+def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None, timeout: float = 240,
+                        args: list[str] | None = None) -> Run:
     """Without faults every selected case passes."""
-    run = run_cases(select, env=env, timeout=timeout)
+    run = run_cases(select, env=env, timeout=timeout, args=args)
     assert run.returncode == 0, run.output[-3000:]
     verdicts = run.verdicts()
     assert len(verdicts) == cases and set(verdicts.values()) == {"passed"}, verdicts
