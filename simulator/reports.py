@@ -152,9 +152,11 @@ class ConformanceReport:
         entry = catalogue.case(match.group(0))
         self._junit(item, entry, result)
         trace: Trace | None = getattr(item, "ocpp_trace", None)
-        if report.skipped or (report.when == "teardown" and not report.failed):
+        if report.skipped or (report.when == "teardown" and (not report.failed
+                                                             or getattr(item, "ocpp_failure_drawn", False))):
             self.build_seconds += time.perf_counter() - started
-            return
+            return  # a teardown error after a failed call: its diagram already shows the failure
+        item.ocpp_failure_drawn = report.failed  # type: ignore[attr-defined]
         failure = parse_failure(result.reason, call.stop) if report.failed else None
         msgs = messages(trace.frames) if trace is not None else []
         assign_steps(msgs, entry)
