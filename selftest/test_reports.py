@@ -92,13 +92,13 @@ def test_failed_case_html_shows_catalogue_and_diagram_with_the_failing_step(runs
     e16 = next("".join(v) for k, v in extras.items() if "TC_E_16" in k)
     assert "Stop transaction options - Deauthorized - Invalid idToken" in e16
     assert "E06.FR.04, E01.FR.11, E01.FR.12" in e16 and "<b>Before</b> Booted" in e16
-    assert 'class="ocpp-seq"' in e16 and "TransactionEventRequest" in e16
-    failing = re.search(r'<g class="fail">.*?</g>', e16, re.S)
+    assert "class='ocpp-seq'" in e16 and "TransactionEventRequest" in e16
+    failing = re.search(r"<g class='fail'>.*?</g>", e16, re.S)
     assert failing, e16[-3000:]
     assert "[✗ step 2] TransactionEventResponse" in failing.group(0)
     assert "idTokenInfo.status=Accepted" in failing.group(0)
     passed = next("".join(v) for k, v in extras.items() if "TC_E_01" in k)
-    assert 'class="ocpp-seq"' in passed and '<g class="fail">' not in passed and "[6] TransactionEventResponse" in passed
+    assert "class='ocpp-seq'" in passed and "<g class='fail'>" not in passed and "[6] TransactionEventResponse" in passed
 
 
 def test_junit_and_allure_carry_requirements_and_failing_step(runs: Any) -> None:
@@ -166,7 +166,7 @@ def test_no_report_holds_a_secret(tmp_path: Path) -> None:
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "report.html" for p in files) and any(p.name.endswith("-result.json") for p in files)
     diagrams = "".join(c for cs in html_extras(tmp_path / "report.html").values() for c in cs)
-    assert diagrams.count('class="ocpp-seq"') >= 3 and "SetVariablesRequest" in diagrams
+    assert diagrams.count("class='ocpp-seq'") >= 3 and "SetVariablesRequest" in diagrams
     for path in files:
         text = path.read_text(errors="replace")
         for secret in (*SECRETS, *private_keys()):

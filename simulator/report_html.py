@@ -8,6 +8,7 @@ from html import escape
 from typing import Any, Iterable
 
 from .catalogue import Case
+from .sequence_svg import compact
 from .trace import redact
 
 #: verdict → (fill, emoji, legend text)
@@ -115,7 +116,7 @@ def overview_svg(rows: dict[str, list[tuple[str, str, str]]], names: dict[str, s
                    f'<text x="{x + 16}" y="{y + 22}">{_e(text)}</text>')
         x += 30 + 7 * len(text)
     out.append("</svg>")
-    return "".join(out)
+    return compact("".join(out))
 
 
 def overview_text(rows: dict[str, list[tuple[str, str, str]]]) -> list[str]:
