@@ -194,28 +194,28 @@ def assign_steps(msgs: list[Message], case: Case | None) -> None:
 
 
 def failing_message(msgs: list[Message], failure: Failure | None) -> Message | None:
-    """The frame the failure is about: at the failing step (own steps), holding the failing field,
-    otherwise the CSMS's last frame before the case stopped."""
+    """The frame the failure is about: the CSMS's last frame before the case stopped, at the
+    failing step when it is one of the case's own; when the reason names a field the CSMS sent
+    (not "got absent"), the last such frame that holds it (a busy CSMS's later request does not)."""
     if failure is None or failure.timeout:
         return None
     seen = [m for m in msgs if m.kind in ("call", "result", "error")
             and (failure.at is None or m.frame.at <= failure.at + 0.001)]
+    inbound = [m for m in seen if not m.outbound]
     if not seen:
         return None
+    pools = [[m for m in inbound if m.step == failure.step]] if failure.step and not failure.state else []
+    pools.append(inbound)
     root = failure.field.split(".")[0].split("[")[0]
-    pools = []
-    if failure.step and not failure.state:
-        pools.append([m for m in seen if m.step == failure.step])
-    pools.append([m for m in seen if not m.outbound])
+    absent = bool(re.search(r"\bgot absent\b", failure.reason))
     for pool in pools:
-        if root:
+        if root and not absent:
             holding = [m for m in pool if f'"{root}"' in m.frame.text]
             if holding:
                 return holding[-1]
-        if pool and not root:
+        if pool:
             return pool[-1]
-    inbound = [m for m in seen if not m.outbound]
-    return inbound[-1] if inbound else seen[-1]
+    return seen[-1]
 
 
 @dataclass

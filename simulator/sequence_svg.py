@@ -45,9 +45,9 @@ def checked(msg: Message, case: Case | None, failure: Failure | None, failing: b
     if msg.kind not in ("call", "result") or not isinstance(msg.payload, dict):
         return []
     fields = case.checked_fields(msg.step) if case is not None and msg.step else []
-    if failing and failure is not None and failure.field and failure.field not in fields:
-        fields = [failure.field, *fields]
     fields = [f for f in fields if not any(o != f and o.startswith(f + ".") for o in fields)]  # the leaves
+    if failing and failure is not None and failure.field:
+        fields = [failure.field, *(f for f in fields if f != failure.field)]
     shown = []
     for f in fields:
         v = get_path(msg.payload, f)
@@ -145,6 +145,7 @@ def _row(m: Message, y: int, xs: dict[str, float], csms_x: float, start: float, 
     fields = checked(m, case, failure, failing)
     label = step + m.label + (" · " + ", ".join(fields) if fields else "")
     weight = ' font-weight="bold"' if failing else ""
-    parts.append(f'<text x="{min(x1, x2) + 8:.0f}" y="{y - 4}" fill="{color}"{weight}>{_text(label, 120)}'
+    room = int((WIDTH - min(x1, x2) - 8) / 6.7)  # characters that fit right of the arrow's start
+    parts.append(f'<text x="{min(x1, x2) + 8:.0f}" y="{y - 4}" fill="{color}"{weight}>{_text(label, room)}'
                  f'<title>{_text(m.frame.text, TOOLTIP)}</title></text></g>')
     return "".join(parts)
