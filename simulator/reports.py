@@ -6,6 +6,7 @@ requirements; in JUnit the requirements and the failing step as properties. Ever
 ``python -m simulator.reports diff OLD/summary.json NEW/summary.json`` compares two runs."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -13,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -113,6 +114,7 @@ class ConformanceReport:
         self.implemented: set[str] = set()  # case ids of the suite's test functions (selected or not)
         self.build_seconds = 0.0  # time spent drawing diagrams and writing these reports
         self.grid: dict[str, list[tuple[str, str, str]]] = {}
+        self.view_errors: list[str] = []  # report views that could not be built (never a verdict)
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -140,7 +142,17 @@ class ConformanceReport:
                 except Exception:
                     pass
         self._record(item, report)
-        self._case_views(item, report, call)
+        with self._guard(item):
+            self._case_views(item, report, call)
+
+    @contextlib.contextmanager
+    def _guard(self, item: pytest.Item) -> Iterator[None]:
+        """A broken report view must never change a verdict or stop the run: it is counted and
+        named at the end of the run instead."""
+        try:
+            yield
+        except Exception as e:  # noqa: BLE001
+            self.view_errors.append(f"{item.name}: {e.__class__.__name__}: {redact(str(e))[:200]}")
 
     def _case_views(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
         """The HTML view of the case (catalogue entry + diagram) and its JUnit properties."""
@@ -190,7 +202,8 @@ class ConformanceReport:
         match = CASE_ID.search(item.name)
         entry = catalogue.case(match.group(0)) if match else None
         if entry is not None:
-            _allure_labels(entry, match.group(1))
+            with self._guard(item):
+                _allure_labels(entry, match.group(1))
         outcome = yield
         trace: Trace | None = getattr(item, "ocpp_trace", None)
         if entry is None or trace is None:
@@ -200,7 +213,8 @@ class ConformanceReport:
         failure = None
         if excinfo is not None and not isinstance(excinfo[1], pytest.skip.Exception):
             failure = parse_failure(one_line(str(excinfo[1])), time.time())
-        _allure_steps(entry, trace, failure)
+        with self._guard(item):
+            _allure_steps(entry, trace, failure)
         self.build_seconds += time.perf_counter() - started
 
     def _record(self, item: pytest.Item, report: pytest.TestReport) -> None:
@@ -225,6 +239,9 @@ class ConformanceReport:
             if existing and report.when == "teardown" and report.failed:
                 existing.reason = existing.reason or reason
                 existing.verdict = "error" if existing.verdict == "passed" else existing.verdict
+                failure = parse_failure(existing.reason)
+                if failure is not None and not existing.failing_step:
+                    existing.failing_step, existing.failing_field = failure.where, failure.field
                 return
             doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
             variant = item.name[item.name.index("[") + 1:-1] if "[" in item.name else ""
@@ -318,7 +335,6 @@ class ConformanceReport:
         """The conformance overview (and where the time went) at the top of the HTML report."""
         if not self.results:
             return
-        from .report_html import VERDICTS  # noqa: F401  (the legend is in the picture)
         prefix.append("<h2>Conformance overview</h2><p>" + redact(self.target).replace("<", "&lt;") + "</p>"
                       + overview_svg(self.grid, BLOCKS))
         timing = getattr(self, "timing_summary", None)
@@ -352,6 +368,9 @@ class ConformanceReport:
         tr.write_line(f"Total time {getattr(self, 'total', time.time() - self.started):.1f} s; "
                       f"summary in {self.directory}/summary.md and summary.json; report views built in "
                       f"{self.build_seconds:.2f} s")
+        if self.view_errors:
+            tr.write_line(f"WARNING: {len(self.view_errors)} report views could not be built; first: "
+                          f"{self.view_errors[0]}", yellow=True)
 
 
 def _allure_labels(entry: catalogue.Case, block: str) -> None:
