@@ -131,6 +131,7 @@ def test_summary_keeps_run_overview_and_timing(runs: Any) -> None:
     assert e16["failing_step"] == "step 2" and e16["failing_field"] == "idTokenInfo.status"
     assert abs(e16["waiting_csms"] + e16["configured_waits"] + e16["harness"] - e16["duration"]) < 0.01
     assert "waiting on the CSMS" in run.output and "Slowest cases" in run.output  # the terminal says it too
+    assert "report views could not be built" not in run.output
 
 
 def diff_cli(old: Path, new: Path) -> subprocess.CompletedProcess:
