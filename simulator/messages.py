@@ -139,58 +139,59 @@ def assign_steps(msgs: list[Message], case: Case | None) -> None:
     n, width = len(ms), len(steps)
 
     def fits(m: Message, j: int) -> tuple[float, int]:
-        """(weight, step to label): 1 for a step naming the action in the message's direction,
-        also for the answer to a request of step j when step j+1 is an unnamed "responses" step
-        (labelled j+1: requests and answers interleave on the wire); ½ for such an unnamed step
-        itself (any answer fits it, so it must not outweigh the steps that name theirs)."""
+        """(1, step to label) when step j names the action in the message's direction, or the
+        message answers a request step j names and step j+1 is its answer step (named, or an unnamed
+        "responses" step): then labelled j+1 with the pointer left at j, as requests and answers of
+        a repeated exchange (NotifyReport parts, per-connector reports) interleave on the wire;
+        (0, j) otherwise. An unnamed "responses" step takes no other answer (a busy CSMS's)."""
         direction, names = steps[j]
-        inbound = not m.outbound
-        if m.kind != "call" and j + 1 < width and steps[j + 1][1] == {"*"} and m.action in names \
-                and direction == ("in" if m.outbound else "out"):
+        if m.kind != "call" and j + 1 < width and m.action in names and direction == ("in" if m.outbound else "out") \
+                and (steps[j + 1][1] == {"*"} or m.action in steps[j + 1][1]):
             return 1.0, j + 1
-        if direction and direction != ("in" if inbound else "out"):
+        if direction and direction != ("out" if m.outbound else "in"):
             return 0.0, j
-        return (1.0 if m.action in names else 0.5 if "*" in names and m.kind != "call" else 0.0), j
+        return (1.0 if m.action in names else 0.0), j
 
     # Score: 1 per step entered (covering more of the catalogue wins) + 0.01 per labelled message
-    # (weighted by fit). State: the pointer p (the current step; -1 before the first). From p a
-    # message may stay at p, or enter the first step > p that fits it (named, or the first unnamed
-    # "responses" step): among later steps of one weight the earliest is never worse.
-    fit_rows: list[list[tuple[float, int]]] = []
-    for m in ms:
-        fit_rows.append([fits(m, j) for j in range(width)])
-    named_after: list[list[int]] = []  # [i][p+1]: first step > p naming message i
-    generic_after: list[list[int]] = []
+    # (weighted by fit). State: the pointer p (the current step; -1 before the first) and whether
+    # the previous message got a label: a message may stay at p only right after a labelled one (a
+    # step's frames are consecutive; a before-state's look-alike earlier on is not the step), or
+    # enter the first step > p that fits it: among later steps the earliest is never worse.
+    fit_rows = [[fits(m, j) for j in range(width)] for m in ms]
+    named_after: list[list[int]] = []  # [i][j]: first step >= j that message i fits
     for row in fit_rows:
-        named, generic = [-1] * (width + 1), [-1] * (width + 1)
-        for j in range(width - 1, -1, -1):  # index j holds "first step >= j"; pointer p looks at p+1
-            named[j] = j if row[j][0] == 1.0 else named[j + 1]
-            generic[j] = j if row[j][0] == 0.5 else generic[j + 1]
+        named = [-1] * (width + 1)
+        for j in range(width - 1, -1, -1):
+            named[j] = j if row[j][0] else named[j + 1]
         named_after.append(named)
-        generic_after.append(generic)
-    best = [0.0] * (width + 1)  # best[p+1]: score of messages i.. with the pointer at p
-    takes: list[list[int]] = [[-2] * (width + 1) for _ in range(n)]
+    # best[c][p+1]: score of messages i.. with the pointer at p, c = the previous message is labelled
+    best = [[0.0] * (width + 1), [0.0] * (width + 1)]
+    takes: list[list[list[int]]] = [[[-2] * (width + 1), [-2] * (width + 1)] for _ in range(n)]
     for i in range(n - 1, -1, -1):
-        row, new = fit_rows[i], best[:]
-        for p in range(-1, width):
-            options = []
-            if p >= 0 and row[p][0]:
-                options.append((p, 0.01 * row[p][0]))
-            for k in (named_after[i][p + 1], generic_after[i][p + 1]):
+        row = fit_rows[i]
+        new = [best[0][:], best[0][:]]  # skipping: the next message follows an unlabelled one
+        for c in (0, 1):
+            for p in range(-1, width):
+                options = []
+                if c and p >= 0 and row[p][0]:
+                    options.append((p, 0.01 * row[p][0]))
+                k = named_after[i][p + 1]
                 if k >= 0:
                     options.append((k, 1 + 0.01 * row[k][0]))
-            for k, gain in options:
-                # strictly better only: on a tie the later message takes the step (a case's own
-                # frames come after its before-states')
-                if gain + best[k + 1] > new[p + 1] + 1e-9:
-                    new[p + 1], takes[i][p + 1] = gain + best[k + 1], k
+                for k, gain in options:
+                    # strictly better only: on a tie the later message takes the step (a case's
+                    # own frames come after its before-states')
+                    if gain + best[1][k + 1] > new[c][p + 1] + 1e-9:
+                        new[c][p + 1], takes[i][c][p + 1] = gain + best[1][k + 1], k
         best = new
-    p = -1
+    p, c = -1, 0
     for i, m in enumerate(ms):
-        k = takes[i][p + 1]
+        k = takes[i][c][p + 1]
         if k >= 0:
-            p = k
+            p, c = k, 1
             m.step = case.steps[fit_rows[i][k][1]].number
+        else:
+            c = 0
 
 
 def failing_message(msgs: list[Message], failure: Failure | None) -> Message | None:
