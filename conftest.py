@@ -19,7 +19,7 @@ from simulator.redaction import Redaction, install_log_redaction
 from simulator.reports import CASE_ID, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.station import Station
-from simulator.trace import Trace, add_secret
+from simulator.trace import Trace, add_secret, set_current
 from simulator.transport import Credentials, Endpoint
 
 SELFTEST = ROOT / "selftest"
@@ -104,7 +104,7 @@ class Harness:
         skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
         self.outage = None if skip else self.preflight()
         target = self.target()
-        self.report = ConformanceReport(self.reports, target)
+        self.report = ConformanceReport(self.reports, target, self.settings)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
 
     def preflight(self) -> str | None:
@@ -217,6 +217,7 @@ def trace(request: pytest.FixtureRequest) -> Any:
     request.node.ocpp_trace = t
     match = CASE_ID.search(request.node.name)
     set_case(match.group(0) if match else "")
+    set_current(t)
     yield t
     text = t.text()
     if text:

@@ -39,9 +39,12 @@ class Run:
 
 
 def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] | None = None,
-              timeout: float = 240, preflight: bool = False, args: list[str] | None = None) -> Run:
-    """``pytest tests -k select`` in a subprocess; returns exit code, output and summary.json."""
-    with tempfile.TemporaryDirectory() as reports:
+              timeout: float = 240, preflight: bool = False, args: list[str] | None = None,
+              keep: Path | None = None) -> Run:
+    """``pytest tests -k select`` in a subprocess; returns exit code, output and summary.json
+    (``keep``: write the reports there and leave them, for tests of the reports themselves)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        reports = str(keep) if keep is not None else scratch
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
         environment.update(FAST)
         environment["REFERENCE_CSMS_FAULTS"] = ",".join(faults or [])
@@ -101,7 +104,7 @@ def assert_every_fault_proven(module: str, proven: dict[str, dict[str, str]]) ->
 
 
 # ---------------------------------------------------------------- fault proofs in the cases' own steps
-CATALOGUE = ROOT.parent / "shared" / "testcases"
+CATALOGUE = ROOT / "simulator" / "testcases"  # the catalogue as it ships with the harness
 _PROOF = re.compile(r"^(TC_[A-P]_\d+)(?:\(?\s*\[[^\]]*\]\)?\??)?\s+(?:(\w+)\s+)?(?:steps?\s+\d|Post\b)")
 
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .checks import Rule, check
+from .trace import timing
 
 if TYPE_CHECKING:
     from .model import Transaction
@@ -52,7 +53,8 @@ async def until(instant: datetime) -> None:
     """The station sends a reading when its timestamp is reached."""
     delay = (instant - now()).total_seconds()
     if delay > 0:
-        await asyncio.sleep(delay)
+        with timing("configured"):  # an interval the settings ask for
+            await asyncio.sleep(delay)
 
 
 # ---------------------------------------------------------------- readings

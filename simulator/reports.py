@@ -1,17 +1,28 @@
-"""Reports of a conformance run: the per-block summary (Markdown + JSON), each case's message
-trace in Allure, the HTML report and JUnit, and the redaction of secrets in all of them."""
+"""Reports of a conformance run: the per-block summary (Markdown + JSON) with the conformance
+overview and where the time went; per case in the HTML report the catalogue entry and the sequence
+diagram of what passed; in Allure the catalogue steps with their frames, block, use case and
+requirements; in JUnit the requirements and the failing step as properties. Every text is redacted.
+
+``python -m simulator.reports diff OLD/summary.json NEW/summary.json`` compares two runs."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
+from . import catalogue
 from .checks import HarnessError
+from .messages import Failure, assign_steps, failing_message, messages, parse_failure
+from .report_html import case_html, grid, overview_svg, overview_text
+from .sequence_svg import diagram
 from .trace import Trace, redact
 
 CASE_ID = re.compile(r"TC_([A-P])_(\d+)")
@@ -36,6 +47,51 @@ class CaseResult:
     verdict: str
     duration: float
     reason: str
+    failing_step: str = ""  # "step 2", "Authorized step 4", "Post" (from the reason)
+    failing_field: str = ""  # "idTokenInfo.status" when the reason names one
+    waiting_csms: float = 0.0  # seconds waiting on the CSMS (answers, requests, the operator)
+    configured_waits: float = 0.0  # seconds of fixed waits the settings ask for
+    harness: float = 0.0  # the rest: duration − both
+
+    def timing(self) -> dict[str, float]:
+        return {"total": self.duration, "waiting on the CSMS": self.waiting_csms,
+                "configured waits": self.configured_waits, "harness": self.harness}
+
+
+def harness_version() -> str:
+    """The version pyproject declares (installed metadata, or the file in a checkout)."""
+    try:
+        from importlib.metadata import version
+        return version("ocpp201-csms-conformance")
+    except Exception:
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
+        return m.group(1) if m else "unknown"
+
+
+#: settings a reader needs to judge a run (also every other setting changed from its default)
+RUN_SETTINGS = ("CSMS_OPERATOR", "CSMS_ACTION_TIMEOUT", "CSMS_RESPONSE_TIMEOUT", "CSMS_SILENCE_WAIT",
+                "CSMS_SETTLE_TIME", "TRANSACTION_DURATION", "CONFIGURED_SUPPORTED_SECURITY_PROFILES",
+                "CONFIGURED_FIRMWARE_SCHEDULE_DELAY", "CONFIGURED_NO_RENEGOTIATION_WAIT",
+                "REFERENCE_CSMS_FAULTS", "REFERENCE_CSMS_OPTIONS", "REFERENCE_CSMS_SEED")
+_USERINFO = re.compile(r"(//)[^/@\s]+@")
+
+
+def run_settings(settings: Any) -> dict[str, Any]:
+    """The settings that matter for a run, without secrets: RUN_SETTINGS and every setting changed
+    from its default, minus passwords and keys; values redacted, URL credentials removed."""
+    if settings is None:
+        return {}
+    from .settings import SECRET_SETTINGS
+    out: dict[str, Any] = {}
+    for name, spec in type(settings).model_fields.items():
+        value = getattr(settings, name)
+        if name in SECRET_SETTINGS or "PASSWORD" in name or name.endswith("_KEY"):
+            continue
+        if name in RUN_SETTINGS or value != spec.default:
+            out[name] = value if isinstance(value, (int, float, bool)) or value is None \
+                else _USERINFO.sub(r"\1***@", redact(str(value)))
+    return out
 
 
 def one_line(text: str) -> str:
@@ -49,12 +105,16 @@ def one_line(text: str) -> str:
 class ConformanceReport:
     """pytest plugin: collects verdicts and writes reports/summary.{md,json}."""
 
-    def __init__(self, directory: Path, target: str) -> None:
+    def __init__(self, directory: Path, target: str, settings: Any = None) -> None:
         self.directory = directory
         self.target = target
+        self.settings = run_settings(settings)
         self.results: dict[str, CaseResult] = {}
         self.started = time.time()
         self.implemented: set[str] = set()  # case ids of the suite's test functions (selected or not)
+        self.build_seconds = 0.0  # time spent drawing diagrams and writing these reports
+        self.grid: dict[str, list[tuple[str, str, str]]] = {}
+        self.view_errors: list[str] = []  # report views that could not be built (never a verdict)
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -82,6 +142,80 @@ class ConformanceReport:
                 except Exception:
                     pass
         self._record(item, report)
+        with self._guard(item):
+            self._case_views(item, report, call)
+
+    @contextlib.contextmanager
+    def _guard(self, item: pytest.Item) -> Iterator[None]:
+        """A broken report view must never change a verdict or stop the run: it is counted and
+        named at the end of the run instead."""
+        try:
+            yield
+        except Exception as e:  # noqa: BLE001
+            self.view_errors.append(f"{item.name}: {e.__class__.__name__}: {redact(str(e))[:200]}")
+
+    def _case_views(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
+        """The HTML view of the case (catalogue entry + diagram) and its JUnit properties."""
+        match = CASE_ID.search(item.name)
+        result = self.results.get(item.nodeid)
+        if not match or result is None or not (report.when == "call" or report.failed or report.skipped):
+            return
+        started = time.perf_counter()
+        entry = catalogue.case(match.group(0))
+        self._junit(item, entry, result)
+        trace: Trace | None = getattr(item, "ocpp_trace", None)
+        if report.skipped or (report.when == "teardown" and (not report.failed
+                                                             or getattr(item, "ocpp_failure_drawn", False))):
+            self.build_seconds += time.perf_counter() - started
+            return  # a teardown error after a failed call: its diagram already shows the failure
+        item.ocpp_failure_drawn = report.failed  # type: ignore[attr-defined]
+        failure = parse_failure(result.reason, call.stop) if report.failed else None
+        msgs = messages(trace.frames) if trace is not None else []
+        assign_steps(msgs, entry)
+        svg = diagram(msgs, entry, failure, failing_message(msgs, failure))
+        html = case_html(match.group(0) + (f" [{result.variant}]" if result.variant else ""), entry,
+                         result.verdict, result.reason, svg, result.timing())
+        try:
+            from pytest_html import extras
+            report.extras = getattr(report, "extras", []) + [extras.html(html)]
+        except Exception:
+            pass
+        self.build_seconds += time.perf_counter() - started
+
+    @staticmethod
+    def _junit(item: pytest.Item, entry: catalogue.Case | None, result: CaseResult) -> None:
+        """Requirement ids and (when failed) the failing step as JUnit properties; written once."""
+        props = [p for p in item.user_properties if not str(p[0]).startswith("ocpp.")]
+        props += [("ocpp.case", result.case), ("ocpp.block", result.block), ("ocpp.verdict", result.verdict)]
+        if entry is not None:
+            props += [("ocpp.title", entry.title), ("ocpp.use_case", entry.use_case),
+                      ("ocpp.requirements", ", ".join(entry.requirements))]
+        if result.verdict in ("failed", "error"):
+            props += [("ocpp.failing_step", result.failing_step), ("ocpp.failing_field", result.failing_field),
+                      ("ocpp.reason", result.reason)]
+        item.user_properties[:] = props
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        """Allure: block as feature, use case as story, requirement ids as labels before the case;
+        after it, each catalogue step as a step with its frames, the failing one failed."""
+        match = CASE_ID.search(item.name)
+        entry = catalogue.case(match.group(0)) if match else None
+        if entry is not None:
+            with self._guard(item):
+                _allure_labels(entry, match.group(1))
+        outcome = yield
+        trace: Trace | None = getattr(item, "ocpp_trace", None)
+        if entry is None or trace is None:
+            return
+        started = time.perf_counter()
+        excinfo = outcome.excinfo
+        failure = None
+        if excinfo is not None and not isinstance(excinfo[1], pytest.skip.Exception):
+            failure = parse_failure(one_line(str(excinfo[1])), time.time())
+        with self._guard(item):
+            _allure_steps(entry, trace, failure)
+        self.build_seconds += time.perf_counter() - started
 
     def _record(self, item: pytest.Item, report: pytest.TestReport) -> None:
         match = CASE_ID.search(item.name)
@@ -105,16 +239,56 @@ class ConformanceReport:
             if existing and report.when == "teardown" and report.failed:
                 existing.reason = existing.reason or reason
                 existing.verdict = "error" if existing.verdict == "passed" else existing.verdict
+                failure = parse_failure(existing.reason)
+                if failure is not None and not existing.failing_step:
+                    existing.failing_step, existing.failing_field = failure.where, failure.field
                 return
             doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
             variant = item.name[item.name.index("[") + 1:-1] if "[" in item.name else ""
-            self.results[key] = CaseResult(match.group(0), variant, match.group(1), doc[0] if doc else "",
-                                           verdict, round(getattr(report, "duration", 0.0) +
-                                                          (existing.duration if existing else 0.0), 3), reason)
+            result = CaseResult(match.group(0), variant, match.group(1), doc[0] if doc else "",
+                                verdict, round(getattr(report, "duration", 0.0) +
+                                               (existing.duration if existing else 0.0), 3), reason)
+            failure = parse_failure(reason) if verdict in ("failed", "error") else None
+            if failure is not None:
+                result.failing_step, result.failing_field = failure.where, failure.field
+            trace: Trace | None = getattr(item, "ocpp_trace", None)
+            if trace is not None:
+                csms = min(trace.waits["csms"], result.duration)
+                configured = min(trace.waits["configured"], result.duration - csms)
+                result.waiting_csms, result.configured_waits = round(csms, 3), round(configured, 3)
+                result.harness = round(max(0.0, result.duration - csms - configured), 3)
+            else:
+                result.harness = result.duration
+            self.results[key] = result
+
+    def timing(self, total: float) -> dict[str, Any]:
+        """The run's time split (sums over cases) and its ten slowest cases."""
+        rs = list(self.results.values())
+        slowest = sorted(rs, key=lambda r: r.duration, reverse=True)[:10]
+        return {"total_seconds": round(total, 2),
+                "cases_seconds": round(sum(r.duration for r in rs), 2),
+                "waiting_csms": round(sum(r.waiting_csms for r in rs), 2),
+                "configured_waits": round(sum(r.configured_waits for r in rs), 2),
+                "harness": round(sum(r.harness for r in rs), 2),
+                "slowest": [{"case": r.case, "variant": r.variant, "duration": r.duration,
+                             "waiting_csms": r.waiting_csms, "configured_waits": r.configured_waits,
+                             "harness": r.harness} for r in slowest]}
+
+    @staticmethod
+    def timing_lines(timing: dict[str, Any]) -> list[str]:
+        lines = [f"Time: {timing['total_seconds']:.1f} s in total; cases {timing['cases_seconds']:.1f} s = waiting on "
+                 f"the CSMS {timing['waiting_csms']:.1f} s + configured waits {timing['configured_waits']:.1f} s + "
+                 f"harness {timing['harness']:.1f} s", "Slowest cases (s):  total   CSMS  config  harness"]
+        for r in timing["slowest"]:
+            name = r["case"] + (f" [{r['variant']}]" if r["variant"] else "")
+            lines.append(f"  {name:18} {r['duration']:6.2f} {r['waiting_csms']:6.2f} {r['configured_waits']:7.2f} "
+                         f"{r['harness']:8.2f}")
+        return lines
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.results:
             return
+        build = time.perf_counter()
         self.directory.mkdir(parents=True, exist_ok=True)
         total = time.time() - self.started
         ordered = sorted(self.results.values(), key=lambda r: (r.block, int(r.case.split("_")[2]), r.variant))
@@ -123,15 +297,25 @@ class ConformanceReport:
         missing = [c for c in SEED_IDS if c not in self.implemented]
         coverage = {"seed_cases": len(SEED_IDS), "implemented": len(SEED_IDS) - len(missing),
                     "not_implemented": missing, "selected": len(ran)}
+        self.grid = grid(SEED_IDS, [asdict(r) for r in ordered], self.implemented)
+        timing = self.timing(total)
+        self.timing_summary = timing
         data = {"target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
+                "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
+                "harness_version": harness_version(), "settings": self.settings, "timing": timing,
+                "overview": {b: [[c, v] for c, v, _ in cells] for b, cells in self.grid.items()},
                 "blocks": {b: [asdict(r) for r in ordered if r.block == b]
                            for b in BLOCKS if any(r.block == b for r in ordered)}}
-        (self.directory / "summary.json").write_text(json.dumps(data, indent=2))
+        (self.directory / "summary.json").write_text(redact(json.dumps(data, indent=2, ensure_ascii=False)))
         lines = ["# OCPP 2.0.1 CSMS conformance summary", "",
-                 f"CSMS under test: {self.target}  ", f"Total time: {total:.1f} s  ",
+                 f"CSMS under test: {self.target}  ", f"Started: {data['started']}, harness "
+                 f"{data['harness_version']}  ", f"Total time: {total:.1f} s  ",
                  "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "  ",
                  f"Coverage: {coverage['implemented']} of the {len(SEED_IDS)} Part 6 cases implemented"
-                 + (f"; not implemented: {', '.join(missing)}" if missing else "") + "", ""]
+                 + (f"; not implemented: {', '.join(missing)}" if missing else "") + "", "",
+                 "## Overview (blocks × cases, in catalogue order)", "", *overview_text(self.grid), "",
+                 "## Where the time goes", "", "```", *self.timing_lines(timing), "```", "",
+                 "## Settings", "", ", ".join(f"{k}={v}" for k, v in self.settings.items()) or "(none)", ""]
         for block, results in data["blocks"].items():
             passed = sum(r["verdict"] == "passed" for r in results)
             lines += [f"## Block {block} — {BLOCKS[block]} ({passed}/{len(results)} passed)", "",
@@ -143,6 +327,24 @@ class ConformanceReport:
             lines.append("")
         (self.directory / "summary.md").write_text(redact("\n".join(lines)))
         self.total = total
+        self.build_seconds += time.perf_counter() - build
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        """The conformance overview (and where the time went) at the top of the HTML report."""
+        if not self.results:
+            return
+        prefix.append("<h2>Conformance overview</h2><p>" + redact(self.target).replace("<", "&lt;") + "</p>"
+                      + overview_svg(self.grid, BLOCKS))
+        timing = getattr(self, "timing_summary", None)
+        if timing:
+            rows = "\n".join(self.timing_lines(timing)).replace("&", "&amp;").replace("<", "&lt;")
+            prefix.append(f"<h3>Where the time goes</h3><pre>{rows}</pre>")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "OCPP 2.0.1 CSMS conformance report"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.results:
@@ -160,5 +362,93 @@ class ConformanceReport:
         missing = [c for c in SEED_IDS if c not in self.implemented]
         tr.write_line(f"Coverage: {len(SEED_IDS) - len(missing)} of the {len(SEED_IDS)} Part 6 cases implemented"
                       + (f"; not implemented: {', '.join(missing)}" if missing else ""))
+        timing = getattr(self, "timing_summary", None) or self.timing(time.time() - self.started)
+        for line in self.timing_lines(timing):
+            tr.write_line(line)
         tr.write_line(f"Total time {getattr(self, 'total', time.time() - self.started):.1f} s; "
-                      f"summary in {self.directory}/summary.md and summary.json")
+                      f"summary in {self.directory}/summary.md and summary.json; report views built in "
+                      f"{self.build_seconds:.2f} s")
+        if self.view_errors:
+            tr.write_line(f"WARNING: {len(self.view_errors)} report views could not be built; first: "
+                          f"{self.view_errors[0]}", yellow=True)
+
+
+def _allure_labels(entry: catalogue.Case, block: str) -> None:
+    """Block as feature, use case as story, requirement ids as labels (and the catalogue entry as
+    description)."""
+    try:
+        import allure
+    except ImportError:
+        return
+    allure.dynamic.title(f"{entry.id} — {entry.title}")
+    allure.dynamic.epic("OCPP 2.0.1 CSMS conformance")
+    allure.dynamic.feature(f"Block {block} — {BLOCKS[block]}")
+    allure.dynamic.story(entry.use_case or "no use case")
+    for use_case in catalogue.use_cases(entry):
+        allure.dynamic.label("use_case", use_case)
+    for requirement in entry.requirements:
+        allure.dynamic.label("requirement", requirement)
+        # the url is the id: ``--allure-link-pattern requirement:https://…/{}`` points it anywhere
+        allure.dynamic.link(requirement, link_type="requirement", name=requirement)
+    steps = "\n".join(f"{s.number}. {s.text}" for s in entry.steps)
+    allure.dynamic.description(redact(f"Use case: {entry.use_case}\nRequirements: {', '.join(entry.requirements)}"
+                                      f"\nBefore: {entry.before}\n\nSteps:\n{steps}\n\nChecks:\n"
+                                      + "\n".join(f"- {c}" for c in entry.checks)))
+
+
+class _NotReached(Exception):
+    pass
+
+
+def _allure_steps(entry: catalogue.Case, trace: Trace, failure: Failure | None) -> None:
+    """Each catalogue step as an Allure step holding the frames that passed while it ran (a frame
+    belongs to the last step that named one before it); the failing step fails, later ones are
+    marked not reached."""
+    try:
+        import allure
+    except ImportError:
+        return
+    msgs = messages(trace.frames)
+    assign_steps(msgs, entry)
+    groups: dict[str, list[Any]] = {"before": []}
+    current = "before"
+    for m in msgs:
+        current = m.step or current
+        groups.setdefault(current, []).append(m)
+    failing = failing_message(msgs, failure)
+    failed_at = ""
+    if failure is not None:
+        failed_at = next((g for g, ms in groups.items() if failing is not None and failing in ms), "")
+        if not failed_at:
+            own = failure.step if failure.step in groups or any(s.number == failure.step for s in entry.steps) else ""
+            failed_at = own if not failure.state and own else current
+    titles = [("before", f"Before: {entry.before or 'none'}")] + [(s.number, f"Step {s.number}: {s.text}")
+                                                                 for s in entry.steps]
+    reached = True
+    for number, title in titles:
+        try:
+            with allure.step(redact(title[:250])):
+                frames = groups.get(number, [])
+                if frames:
+                    allure.attach("\n".join(m.frame.line() for m in frames), name=f"frames ({len(frames)})",
+                                  attachment_type=allure.attachment_type.TEXT)
+                if not reached:
+                    raise pytest.skip.Exception("not reached: the case failed at an earlier step")
+                if failure is not None and number == failed_at:
+                    reached = False
+                    raise pytest.fail.Exception(redact(failure.reason), pytrace=False)
+        except (pytest.fail.Exception, pytest.skip.Exception):
+            pass
+
+
+def main(argv: list[str]) -> int:
+    """``python -m simulator.reports diff OLD NEW``."""
+    if argv[:1] == ["diff"]:
+        from .report_diff import main as diff_main
+        return diff_main(argv[1:])
+    print("usage: python -m simulator.reports diff OLD/summary.json NEW/summary.json", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

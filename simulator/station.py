@@ -132,7 +132,8 @@ class Expectation:
         if trigger is not None and not self.arrived:
             self.since = len(self.station.unexpected)  # what came before the operator was asked is no answer to it
             try:
-                await asyncio.wait_for(self.station.operator.request(trigger, step), limit)
+                with self.station.trace.timing("csms"):  # the operator is the CSMS's side
+                    await asyncio.wait_for(self.station.operator.request(trigger, step), limit)
             except asyncio.TimeoutError:
                 fail(step, f"operator action {trigger.name} did not finish within {limit:g} s "
                            f"(waited {loop.time() - started:.1f} s for {what})")
@@ -211,10 +212,12 @@ class Station(ChargePoint):
                 add_secret(creds.password)
         settle = self.settings.CSMS_SETTLE_TIME - (time.monotonic() - _LAST_CLOSED.get(self.id, float("-inf")))
         if settle > 0:  # the previous connection of this station id closed a moment ago
-            await asyncio.sleep(settle)
+            with self.trace.timing("configured"):
+                await asyncio.sleep(settle)
         error = None
         try:
-            ws = await connect_station(self.endpoint, self.creds)
+            with self.trace.timing("csms"):
+                ws = await connect_station(self.endpoint, self.creds)
         except ConnectError as e:
             error = str(e)
         if error is not None:
@@ -312,8 +315,9 @@ class Station(ChargePoint):
         started = loop.time() if started is None else started
         closed = asyncio.create_task(self._closed.wait())
         try:
-            done, _ = await asyncio.wait({future, closed}, timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            with self.trace.timing("csms"):
+                done, _ = await asyncio.wait({future, closed}, timeout=timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if future.done():
@@ -329,7 +333,8 @@ class Station(ChargePoint):
 
     async def quiet_for(self, seconds: float | None = None) -> None:
         """The one kind of fixed wait: listen for ``seconds`` to see that nothing comes."""
-        await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
+        with self.trace.timing("configured"):
+            await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
 
     @property
     def close_reason(self) -> str:
@@ -367,7 +372,8 @@ class Station(ChargePoint):
         closed = asyncio.create_task(self._closed.wait())
         waits: set[Any] = {closed} | ({until.future} if until is not None else set())
         try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            with self.trace.timing("configured"):
+                await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if until is not None and until.arrived and not until.future.cancelled():

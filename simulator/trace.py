@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Iterator
 from datetime import datetime, timezone
 
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
@@ -58,8 +61,21 @@ class Frame:
 
 @dataclass
 class Trace:
-    """All frames of one case, across every station and reconnect it uses."""
+    """All frames of one case, across every station and reconnect it uses, and where its time
+    went: ``waits["csms"]`` (waiting on the CSMS or its operator) and ``waits["configured"]`` (the
+    fixed waits settings ask for: silence windows, protocol intervals, TRANSACTION_DURATION)."""
     frames: list[Frame] = field(default_factory=list)
+    waits: dict[str, float] = field(default_factory=lambda: {"csms": 0.0, "configured": 0.0})
+
+    @contextlib.contextmanager
+    def timing(self, kind: str) -> Iterator[None]:
+        """Add the time spent inside to ``waits[kind]`` (two monotonic reads: cheap enough for
+        every wait)."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.waits[kind] += time.monotonic() - started
 
     def record(self, station: str, direction: str, text: str) -> None:
         self.frames.append(Frame(time.time(), station, direction, text))
@@ -69,3 +85,22 @@ class Trace:
 
     def text(self) -> str:
         return "\n".join(f.line() for f in self.frames)
+
+
+_current: ContextVar[Trace | None] = ContextVar("trace", default=None)
+
+
+def set_current(trace: Trace | None) -> None:
+    """The running case's trace, for waits that have no station at hand (clock-aligned readings)."""
+    _current.set(trace)
+
+
+@contextlib.contextmanager
+def timing(kind: str) -> Iterator[None]:
+    """``Trace.timing`` of the running case (nothing outside a case)."""
+    trace = _current.get()
+    if trace is None:
+        yield
+        return
+    with trace.timing(kind):
+        yield
