@@ -110,9 +110,9 @@ def chain_problem(chain: list[x509.Certificate], ca_file: Path) -> str | None:
     rest = list(chain[1:])
     for _ in range(len(chain) + 1):
         for anchor in anchors:
-            if _issued_by(current, anchor):
+            if issued_by(current, anchor):
                 return None
-        issuer = next((c for c in rest if _issued_by(current, c)), None)
+        issuer = next((c for c in rest if issued_by(current, c)), None)
         if issuer is None:
             return (f"{_describe(current)} is not issued by the CA in {ca_file.name} "
                     f"({_describe(anchors[0])}) nor by another certificate of the chain")
@@ -141,7 +141,8 @@ def invalid_fixture_problem(kind: str, cert_file: Path, station_id: str, ca_file
     return None
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer`` signed ``cert`` (names and signature)."""
     if cert.issuer != issuer.subject:
         return False
     try:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
+from simulator.certificates import issued_by
 from simulator.ocsp import HASHES, ocsp_url
 
 from ..registry import fault, on, operator_action
@@ -130,16 +131,6 @@ def _read_roots(path: str, mtime: int) -> tuple[x509.Certificate, ...]:
     return tuple(x509.load_pem_x509_certificate(b.encode()) for b in _PEM_CERT.findall(text))
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
-
 def _valid_now(cert: x509.Certificate) -> bool:
     now = dt.datetime.now(dt.timezone.utc)
     return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
@@ -149,8 +140,8 @@ def _chain_issuer(chain: list[x509.Certificate], roots: tuple[x509.Certificate, 
     """The leaf's issuer when the leaf chains (through the other certificates) to a trusted root."""
     current, rest, issuer_of_leaf = chain[0], list(chain[1:]), None
     for _ in range(len(chain) + 1):
-        root = next((r for r in roots if _issued_by(current, r)), None)
-        issuer = root or next((c for c in rest if _issued_by(current, c) and _valid_now(c)), None)
+        root = next((r for r in roots if issued_by(current, r)), None)
+        issuer = root or next((c for c in rest if issued_by(current, c) and _valid_now(c)), None)
         if issuer is None:
             return None
         issuer_of_leaf = issuer_of_leaf or issuer
@@ -230,7 +221,7 @@ def _ask(url: str, builder: ocsp.OCSPRequestBuilder, roots: tuple[x509.Certifica
 
 def _signed_by_trusted(response: ocsp.OCSPResponse, roots: tuple[x509.Certificate, ...]) -> bool:
     """Signed by a trusted root itself, or by a responder certificate a trusted root issued."""
-    signers = list(roots) + [c for c in response.certificates if _valid_now(c) and any(_issued_by(c, r) for r in roots)]
+    signers = list(roots) + [c for c in response.certificates if _valid_now(c) and any(issued_by(c, r) for r in roots)]
     for signer in signers:
         key = signer.public_key()
         try:
