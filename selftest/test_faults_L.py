@@ -34,7 +34,8 @@ MODULES = ("reference_csms.handlers.firmware",)
 def test_block_fails_cleanly_against_a_csms_without_block_l() -> None:
     """A CSMS whose operator interface does nothing: every case fails within CSMS_ACTION_TIMEOUT with
     a one-line reason naming its step; nothing hangs."""
-    run = run_cases("TC_L", env={"CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true",
+    run = run_cases("TC_L", env={"REFERENCE_CSMS_OPTIONS": "",  # not busy: a CSMS that sends nothing unasked
+                                 "CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true",
                                  "CSMS_ACTION_TIMEOUT": "1"}, timeout=180)
     verdicts, reasons = run.verdicts(), run.reasons()
     assert set(verdicts) == set(BLOCK_L), verdicts

@@ -45,7 +45,8 @@ MODULES = ("reference_csms.handlers.certificates",)
 def test_block_fails_cleanly_against_a_csms_without_block_m() -> None:
     """A CSMS whose operator interface does nothing and that does not answer M's requests usefully:
     every operator case fails within CSMS_ACTION_TIMEOUT at step 1 with one line; nothing hangs."""
-    run = run_cases("TC_M", env={"CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true",
+    run = run_cases("TC_M", env={"REFERENCE_CSMS_OPTIONS": "",  # not busy: a CSMS that sends nothing unasked
+                                 "CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true",
                                  "CSMS_ACTION_TIMEOUT": "1"}, timeout=180)
     verdicts, reasons = run.verdicts(), run.reasons()
     assert set(verdicts) == set(BLOCK_M), verdicts
