@@ -9,18 +9,20 @@ import functools
 import inspect
 import random
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from simulator.checks import fail, require_profile, require_settings, set_case
-from simulator.operator import Operator
 from simulator.redaction import Redaction, install_log_redaction
 from simulator.reports import CASE_ID, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
-from simulator.station import Station
 from simulator.trace import Trace, add_secret, set_current
-from simulator.transport import Credentials, Endpoint
+
+if TYPE_CHECKING:  # imported where used: the controller of a parallel run never loads them
+    from simulator.operator import Operator
+    from simulator.station import Station
+    from simulator.transport import Credentials, Endpoint
 
 SELFTEST = ROOT / "selftest"
 
@@ -62,8 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(reports / "allure-results")
-        config.option.clean_alluredir = True
-    harness = Harness(settings, reports)
+        config.option.clean_alluredir = not _is_worker(config)  # the controller empties it before workers write
+    harness = Harness(settings, reports, distribute(config, settings))
     config.stash[HARNESS] = harness
     config.pluginmanager.register(harness, "ocpp-harness")
 
@@ -71,15 +73,61 @@ def pytest_configure(config: pytest.Config) -> None:
 HARNESS = pytest.StashKey["Harness"]()
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def distribute(config: pytest.Config, settings: Settings) -> int:
+    """How many parallel workers run the cases (0: this process runs them). With the embedded
+    reference CSMS, REFERENCE_CSMS_WORKERS unless pytest's -n says otherwise: each worker starts a
+    CSMS of its own, so cases never share one. Any other CSMS would see the suite's station ids
+    connect twice at once, so it gets one case after another."""
+    if _is_worker(config) or not config.pluginmanager.hasplugin("xdist"):
+        return 0
+    asked = config.option.numprocesses  # resolved by pytest-xdist ("auto" is a number by now)
+    if not settings.embedded or settings.CSMS_OPERATOR == "manual":
+        if asked and asked > 1:
+            why = ("the person at the terminal would get several instructions at once"
+                   if settings.CSMS_OPERATOR == "manual" else
+                   "against CSMS_ADDRESS they would connect the same station ids at once")
+            raise pytest.UsageError(f"-n {asked}: cases run in parallel only against the embedded reference CSMS "
+                                    f"with an automated operator (each worker starts its own CSMS); {why}. Drop -n.")
+        return 0
+    if asked is None and not (config.option.collectonly or config.option.usepdb):
+        asked = settings.REFERENCE_CSMS_WORKERS if settings.REFERENCE_CSMS_WORKERS > 1 else 0
+        if asked:  # what pytest-xdist makes of -n N, which its own configure hook then acts on
+            config.option.numprocesses, config.option.dist, config.option.tx = asked, "load", ["popen"] * asked
+    return asked or 0
+
+
 class Harness:
     """The CSMS under test for the whole session, and the settings the cases see."""
 
-    def __init__(self, settings: Settings, reports: Path) -> None:
+    def __init__(self, settings: Settings, reports: Path, workers: int = 0) -> None:
         self.settings = settings
         self.reports = reports
+        self.workers = workers  # the controller of a parallel run: it starts no CSMS and runs no case
         self.embedded: Any = None
         self.report: ConformanceReport | None = None
         self.outage: str | None = None
+        self.shuffle_seed: int | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """One seed for the busy CSMS and one order for every worker (they must collect alike)."""
+        given = getattr(config, "workerinput", {})
+        seed = given.get("ocpp_csms_seed", self.settings.REFERENCE_CSMS_SEED)
+        if seed is None and self.workers:
+            seed = random.randrange(1_000_000)
+        self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed})
+        shuffle = given.get("ocpp_shuffle", config.getoption("--shuffle"))
+        if shuffle is not None:
+            self.shuffle_seed = random.randrange(10**6) if shuffle == "random" else int(shuffle)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["ocpp_csms_seed"] = self.settings.REFERENCE_CSMS_SEED
+        node.workerinput["ocpp_shuffle"] = self.shuffle_seed
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -87,6 +135,10 @@ class Harness:
         ensure(HERE / "certs", self.settings.SECURITY_PROFILE_3_CP)  # the harness's own folder only
         from fixtures.make_certs import ensure_for_settings
         ensure_for_settings(self.settings)  # blocks L and M: firmware, roots, chains (when missing or stale)
+        if self.workers:  # the workers start their CSMSs, check them and run the cases
+            self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers)
+            session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
+            return
         if self.settings.embedded:
             from reference_csms.embedded import EmbeddedCsms
             from reference_csms.suite_config import config_from_settings as embedded_config
@@ -104,7 +156,7 @@ class Harness:
         skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
         self.outage = None if skip else self.preflight()
         target = self.target()
-        self.report = ConformanceReport(self.reports, target, self.settings)
+        self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config))
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
 
     def preflight(self) -> str | None:
@@ -122,6 +174,11 @@ class Harness:
         return message
 
     def target(self) -> str:
+        if self.workers:
+            faults = ", ".join(self.settings.faults) or "none"
+            options = ", ".join(self.settings.csms_options) or "none"
+            return (f"embedded reference CSMS, one per worker ({self.workers} parallel workers; faults: {faults}; "
+                    f"options: {options}; REFERENCE_CSMS_SEED={self.settings.REFERENCE_CSMS_SEED})")
         if self.embedded is not None:
             faults = ", ".join(self.settings.faults) or "none"
             options = ", ".join(self.settings.csms_options) or "none"
@@ -130,8 +187,7 @@ class Harness:
         return f"{self.settings.CSMS_ADDRESS} / {self.settings.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        shuffle = config.getoption("--shuffle")
-        order = [f"order: shuffled with --shuffle {shuffle}"] if shuffle not in (None, "random") else []
+        order = [f"order: shuffled with --shuffle {self.shuffle_seed}"] if self.shuffle_seed is not None else []
         return order + [f"CSMS under test: {self.target()}", f"operator: {self.settings.CSMS_OPERATOR}"]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -155,17 +211,16 @@ class Harness:
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if getattr(self, "shuffle_seed", None) is not None:
+        if self.shuffle_seed is not None and not _is_worker(terminalreporter.config):
             terminalreporter.write_line(f"Order: shuffled with seed {self.shuffle_seed} "
                                         f"(the same order again: --shuffle {self.shuffle_seed})")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        shuffle = config.getoption("--shuffle")
-        if shuffle is not None:  # order independence: every case must pass wherever it runs
-            if shuffle == "random":
-                shuffle = str(random.randrange(10**6))
-            self.shuffle_seed = int(shuffle)
+        if self.shuffle_seed is not None:  # order independence: every case must pass wherever it runs
             random.Random(self.shuffle_seed).shuffle(items)
+        elif _is_worker(config):  # longest first: the workers take cases in turn, and none ends alone with a long one
+            from simulator.catalogue import configured_waits
+            items.sort(key=lambda item: -configured_waits(m.group(0)) if (m := CASE_ID.search(item.name)) else 0)
         s = self.settings
         intervals = max(s.CLOCK_ALIGNED_METER_VALUES_INTERVAL, s.SAMPLED_METER_VALUES_INTERVAL,
                         s.TX_ENDED_METER_VALUES_INTERVAL)  # block J waits up to 4 intervals for its readings
@@ -230,10 +285,12 @@ def trace(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def operator(settings: Settings, trace: Trace) -> Operator:
+    from simulator.operator import Operator
     return Operator(settings, trace)
 
 
 def make_endpoint(settings: Settings) -> Endpoint:
+    from simulator.transport import Endpoint
     ca = settings.path(settings.TLS_CA_CERT)
     return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
                     open_timeout=settings.CSMS_RESPONSE_TIMEOUT, wss3_url=settings.CSMS_WSS_SP3_ADDRESS)
@@ -246,6 +303,7 @@ def endpoint(settings: Settings) -> Endpoint:
 
 def credentials(settings: Settings, profile: int, station_id: str | None = None,
                 password: str | None = None) -> Credentials:
+    from simulator.transport import Credentials
     """The credentials of the suite's stations per profile (SP3 uses TLS_CLIENT_CERT/KEY)."""
     if profile == 1:
         return Credentials(station_id or settings.BASIC_AUTH_CP, 1, password or settings.BASIC_AUTH_CP_PASSWORD)
@@ -256,7 +314,7 @@ def credentials(settings: Settings, profile: int, station_id: str | None = None,
                        settings.path(settings.TLS_CLIENT_CERT), settings.path(settings.TLS_CLIENT_KEY))
 
 
-StationFactory = Callable[..., Awaitable[Station]]
+StationFactory = Callable[..., Awaitable["Station"]]
 
 
 @pytest.fixture
@@ -266,6 +324,7 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
 
     A station made by a fixture connects when the case starts (so a CSMS that refuses or is
     unreachable fails the case, see ``as_case``); one made by the case connects at once."""
+    from simulator.station import Station
     made: list[Station] = []
     request.node.ocpp_stations = made
     deferred: list[Station] = []

@@ -114,3 +114,12 @@ def server_comes_up(argv: list[str], env: dict[str, str]) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_first_command_is_the_fast_profile() -> None:
+    """The README's first command is env.example's "fast" profile, and CI runs exactly it."""
+    from simulator.settings import fast_profile_command
+    first = re.search(r"```sh\n(.*?)\n", README).group(1)
+    assert first == fast_profile_command(), (first, fast_profile_command())
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"run_pytest env {first} -q -p no:cacheprovider" in ci

@@ -127,3 +127,19 @@ def case(case_id: str) -> Case | None:
 def use_cases(entry: Case) -> list[str]:
     """The use-case ids of an entry (``E01 (S5)`` → ``E01``; ``A02 & F06`` → both)."""
     return _USE_CASE.findall(entry.use_case)
+
+
+#: what makes a case wait whatever the CSMS does: the configured durations and intervals, and the
+#: reusable states that wait TRANSACTION_DURATION (reusable-states.md)
+_WAITS = re.compile(r"TRANSACTION_DURATION|METER_VALUES_INTERVAL|FIRMWARE_SCHEDULE_DELAY|NO_RENEGOTIATION_WAIT|"
+                    r"EnergyTransferSuspended|StopAuthorized")
+
+
+def configured_waits(case_id: str) -> int:
+    """How many configured waits a case's entry names (settings, states, steps): a parallel run
+    starts the cases that wait longest first, so that no worker is left with them at the end."""
+    entry = case(case_id)
+    if entry is None:
+        return 0
+    text = " ".join([entry.sections.get("Settings", ""), entry.before, *(s.text for s in entry.steps)])
+    return len(_WAITS.findall(text))

@@ -127,7 +127,8 @@ async def wait_until(station: Station, moment: datetime, step: int | str) -> Non
     """The simulator waits until ``moment`` (bounded by check_scheduled), staying connected."""
     seconds = (moment - datetime.now(timezone.utc)).total_seconds()
     if seconds > 0:
-        await station.stay_connected(seconds, step, during=f"while waiting until {iso(moment)}")
+        await station.stay_connected(seconds, step, during=f"while waiting until {iso(moment)}",
+                                    setting="CONFIGURED_FIRMWARE_SCHEDULE_DELAY")
 
 
 async def firmware_status(station: Station, status: str, request_id: int, step: int | str) -> None:

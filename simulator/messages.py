@@ -3,6 +3,7 @@ the catalogue step it belongs to, and the failing step and field a verdict names
 diagram and the Allure steps both draw from this, so they agree on which frame is which step."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -102,19 +103,20 @@ def messages(frames: list[Frame]) -> list[Message]:
     return out
 
 
-def _actions() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def _action_pattern() -> re.Pattern[str]:
+    """OCPP 2.0.1 action names in prose; built on first use, so that a process that only gathers
+    results (the controller of a parallel run) never loads the ocpp package."""
     from ocpp.v201.enums import Action
-    return sorted((a.value for a in Action), key=len, reverse=True)
-
-
-_ACTION = re.compile(r"\b(" + "|".join(_actions()) + r")(?:Request|Response)?s?\b")
+    actions = sorted((a.value for a in Action), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(actions) + r")(?:Request|Response)?s?\b")
 
 
 def _step_names(text: str) -> tuple[str, set[str]]:
     """A catalogue step's direction ("out" CS→CSMS, "in" CSMS→CS, "" either) and the actions it
     names ("*" for "responses"/"CALLRESULT" without a name)."""
     direction = "out" if text.startswith("CS→CSMS") else "in" if text.startswith("CSMS→CS") else ""
-    names = set(_ACTION.findall(text))
+    names = set(_action_pattern().findall(text))
     if re.search(r"\b(?:Started|Updated|Ended)\b", text) and not names - {"Authorize"}:
         names.add("TransactionEvent")  # a reusable state's "Updated, ChargingStateChanged, …"
     if re.search(r"\bReport (?:Occupied|Available|Unavailable|Faulted|Reserved)\b", text):

@@ -177,7 +177,9 @@ class OcspResponder:
             raise HarnessError(f"cannot start the OCSP responder on {parsed.hostname}:{parsed.port or 80} "
                                f"(CONFIGURED_OCSP_RESPONDER_URL): {e.strerror or e}") from None
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="ocsp-responder", daemon=True).start()
+        # a short poll so that stop() (shutdown waits for the next poll) costs a case milliseconds
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                         name="ocsp-responder", daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:

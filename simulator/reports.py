@@ -11,7 +11,7 @@ import json
 import re
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -52,6 +52,7 @@ class CaseResult:
     waiting_csms: float = 0.0  # seconds waiting on the CSMS (answers, requests, the operator)
     configured_waits: float = 0.0  # seconds of fixed waits the settings ask for
     harness: float = 0.0  # the rest: duration − both
+    configured_by: dict[str, float] = field(default_factory=dict)  # configured waits per setting
 
     def timing(self) -> dict[str, float]:
         return {"total": self.duration, "waiting on the CSMS": self.waiting_csms,
@@ -103,11 +104,18 @@ def one_line(text: str) -> str:
 
 
 class ConformanceReport:
-    """pytest plugin: collects verdicts and writes reports/summary.{md,json}."""
+    """pytest plugin: collects verdicts and writes reports/summary.{md,json}.
 
-    def __init__(self, directory: Path, target: str, settings: Any = None) -> None:
+    In a parallel run (pytest-xdist) each worker judges its cases and sends every result with the
+    report of the phase (``report.ocpp_result``, plain data that survives the trip); the controller
+    gathers them and alone writes the summary."""
+
+    def __init__(self, directory: Path, target: str, settings: Any = None, worker: bool = False,
+                 workers: int = 0) -> None:
         self.directory = directory
         self.target = target
+        self.worker = worker  # an xdist worker: judges, sends results, writes no summary
+        self.workers = workers  # on the controller of a parallel run: how many workers
         self.settings = run_settings(settings)
         self.results: dict[str, CaseResult] = {}
         self.started = time.time()
@@ -242,6 +250,7 @@ class ConformanceReport:
                 failure = parse_failure(existing.reason)
                 if failure is not None and not existing.failing_step:
                     existing.failing_step, existing.failing_field = failure.where, failure.field
+                report.ocpp_result = asdict(existing)  # type: ignore[attr-defined]
                 return
             doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
             variant = item.name[item.name.index("[") + 1:-1] if "[" in item.name else ""
@@ -257,28 +266,54 @@ class ConformanceReport:
                 configured = min(trace.waits["configured"], result.duration - csms)
                 result.waiting_csms, result.configured_waits = round(csms, 3), round(configured, 3)
                 result.harness = round(max(0.0, result.duration - csms - configured), 3)
+                result.configured_by = {k: round(v, 3) for k, v in trace.configured_by.items()}
             else:
                 result.harness = result.duration
             self.results[key] = result
+            report.ocpp_result = asdict(result)  # type: ignore[attr-defined]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """The controller of a parallel run learns each result from its worker's report."""
+        data = getattr(report, "ocpp_result", None)
+        if data and not self.worker:
+            self.results[report.nodeid] = CaseResult(**data)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", {})
+        self.implemented |= set(output.get("ocpp_implemented", ()))
+        self.build_seconds += output.get("ocpp_build_seconds", 0.0)
+        self.view_errors += output.get("ocpp_view_errors", [])
 
     def timing(self, total: float) -> dict[str, Any]:
         """The run's time split (sums over cases) and its ten slowest cases."""
         rs = list(self.results.values())
         slowest = sorted(rs, key=lambda r: r.duration, reverse=True)[:10]
-        return {"total_seconds": round(total, 2),
+        by_setting: dict[str, float] = {}
+        for r in rs:
+            for setting, seconds in r.configured_by.items():
+                by_setting[setting] = by_setting.get(setting, 0.0) + seconds
+        return {"total_seconds": round(total, 2), "workers": self.workers,
                 "cases_seconds": round(sum(r.duration for r in rs), 2),
                 "waiting_csms": round(sum(r.waiting_csms for r in rs), 2),
                 "configured_waits": round(sum(r.configured_waits for r in rs), 2),
                 "harness": round(sum(r.harness for r in rs), 2),
+                "configured_by_setting": {k: round(v, 2) for k, v in
+                                          sorted(by_setting.items(), key=lambda kv: -kv[1])},
                 "slowest": [{"case": r.case, "variant": r.variant, "duration": r.duration,
                              "waiting_csms": r.waiting_csms, "configured_waits": r.configured_waits,
                              "harness": r.harness} for r in slowest]}
 
     @staticmethod
     def timing_lines(timing: dict[str, Any]) -> list[str]:
-        lines = [f"Time: {timing['total_seconds']:.1f} s in total; cases {timing['cases_seconds']:.1f} s = waiting on "
+        workers = f" on {timing['workers']} parallel workers" if timing.get("workers") else ""
+        lines = [f"Time: {timing['total_seconds']:.1f} s in total{workers}; cases {timing['cases_seconds']:.1f} s = waiting on "
                  f"the CSMS {timing['waiting_csms']:.1f} s + configured waits {timing['configured_waits']:.1f} s + "
-                 f"harness {timing['harness']:.1f} s", "Slowest cases (s):  total   CSMS  config  harness"]
+                 f"harness {timing['harness']:.1f} s"]
+        if timing.get("configured_by_setting"):
+            lines.append("Configured waits by setting: " + ", ".join(
+                f"{k} {v:.1f} s" for k, v in timing["configured_by_setting"].items()))
+        lines.append("Slowest cases (s):  total   CSMS  config  harness")
         for r in timing["slowest"]:
             name = r["case"] + (f" [{r['variant']}]" if r["variant"] else "")
             lines.append(f"  {name:18} {r['duration']:6.2f} {r['waiting_csms']:6.2f} {r['configured_waits']:7.2f} "
@@ -286,6 +321,11 @@ class ConformanceReport:
         return lines
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.worker:
+            output = session.config.workeroutput  # type: ignore[attr-defined]
+            output.update(ocpp_implemented=sorted(self.implemented), ocpp_build_seconds=self.build_seconds,
+                          ocpp_view_errors=self.view_errors)
+            return
         if not self.results:
             return
         build = time.perf_counter()
@@ -347,7 +387,7 @@ class ConformanceReport:
         report.title = "OCPP 2.0.1 CSMS conformance report"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.results:
+        if not self.results or self.worker:
             return
         tr = terminalreporter
         tr.section("OCPP 2.0.1 conformance summary")

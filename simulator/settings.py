@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
     REFERENCE_CSMS_SEED: int | None = _s(None, "Embedded reference CSMS only: integer seed of the busy option's random requests (same seed, same sequence per station); empty = a random seed picked at start, shown in the pytest header", "CSMS")
+    REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS the cases run one after another (its station ids are shared)", "CSMS")
 
     # --- Stations
     BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
@@ -393,6 +394,30 @@ def start_problem(s: Settings) -> str | None:
     return None
 
 
+#: The "fast" profile: the simulated waits at their shortest sensible values, for the embedded
+#: reference CSMS and for a CSMS that keeps up (a CI gate). The catalogue's defaults stay the defaults.
+FAST_PROFILE = {
+    "TRANSACTION_DURATION": "1",
+    "CLOCK_ALIGNED_METER_VALUES_INTERVAL": "1",
+    "SAMPLED_METER_VALUES_INTERVAL": "1",
+    "TX_ENDED_METER_VALUES_INTERVAL": "1",
+    "CONFIGURED_FIRMWARE_SCHEDULE_DELAY": "1",
+    "CONFIGURED_NO_RENEGOTIATION_WAIT": "1",
+    "CSMS_SETTLE_TIME": "0",
+}
+
+
+def fast_profile_command() -> str:
+    """The README's first command: the whole suite with the fast profile."""
+    changed = [f"{k}={v}" for k, v in FAST_PROFILE.items() if str(_default_text(k)) != v]
+    return " ".join(changed) + " ./run pytest tests"
+
+
+def _default_text(name: str) -> Any:
+    default = Settings.model_fields[name].default
+    return int(default) if isinstance(default, float) and default.is_integer() else default
+
+
 def env_example() -> str:
     """The text of env.example, grouped, each setting with its default and meaning."""
     lines = ["# Settings of the OCPP 2.0.1 CSMS conformance suite. Copy to .env and edit.",
@@ -411,6 +436,12 @@ def env_example() -> str:
             value = int(value)
         lines.append(f"# {field.description}")
         lines.append(f"{name}={value}")
+    lines += ["", "", "# --- The \"fast\" profile",
+              "# The shortest simulated waits: the whole suite against the embedded reference CSMS in under a",
+              "# minute (the README's first command). Uncomment in .env, or set them on the command line, for a",
+              "# CSMS that keeps up with them; CSMS_SETTLE_TIME=0 suits a CSMS that takes a station's new",
+              "# connection while it still finishes the old one, as the reference CSMS does."]
+    lines += [f"# {k}={v}" for k, v in FAST_PROFILE.items()]
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

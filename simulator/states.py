@@ -123,7 +123,7 @@ async def energy_transfer_started(station: Station, id_token: dict | None = None
 
 async def wait_transaction_duration(station: Station) -> None:
     """'Wait for T s': the transaction runs for TRANSACTION_DURATION."""
-    with station.trace.timing("configured"):
+    with station.trace.timing("configured", "TRANSACTION_DURATION"):
         await asyncio.sleep(station.settings.TRANSACTION_DURATION)
 
 
@@ -191,7 +191,7 @@ async def reservation_expires(station: Station, request: dict) -> None:
     TRANSACTION_DURATION + 10 s); the station then drops it. This wait is the expiry itself."""
     limit = station.settings.TRANSACTION_DURATION + 10
     left = parse_time(request["expiryDateTime"]) - datetime.now(timezone.utc).timestamp()
-    with station.trace.timing("configured"):
+    with station.trace.timing("configured", "the reservation's expiryDateTime"):
         await asyncio.sleep(min(max(left, 0.0), limit))
     station.model.drop_reservation(request["id"])
 

@@ -183,6 +183,7 @@ class Station(ChargePoint):
         self.queue: list[dict] = []
         self.boot_interval: int | None = None
         self.boot_time: str | None = None
+        self.registration: str | None = None  # status of the CSMS's last BootNotificationResponse
         self.network_profiles: dict[int, dict] = {}
         self.certificates = CertificateStore.truststore(settings)
         self.local_list = LocalList(settings.LOCAL_LIST_VERSION)  # unknown content (D block summary)
@@ -212,7 +213,7 @@ class Station(ChargePoint):
                 add_secret(creds.password)
         settle = self.settings.CSMS_SETTLE_TIME - (time.monotonic() - _LAST_CLOSED.get(self.id, float("-inf")))
         if settle > 0:  # the previous connection of this station id closed a moment ago
-            with self.trace.timing("configured"):
+            with self.trace.timing("configured", "CSMS_SETTLE_TIME"):
                 await asyncio.sleep(settle)
         error = None
         try:
@@ -331,9 +332,9 @@ class Station(ChargePoint):
         fail(step, f"no {what} from the CSMS within {timeout if limit is None else limit:g} s "
                    f"(waited {loop.time() - started:.1f} s)")
 
-    async def quiet_for(self, seconds: float | None = None) -> None:
-        """The one kind of fixed wait: listen for ``seconds`` to see that nothing comes."""
-        with self.trace.timing("configured"):
+    async def quiet_for(self, seconds: float | None = None, setting: str = "CSMS_SILENCE_WAIT") -> None:
+        """The one kind of fixed wait: listen for ``seconds`` (the ``setting``) to see that nothing comes."""
+        with self.trace.timing("configured", setting):
             await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
 
     @property
@@ -342,12 +343,24 @@ class Station(ChargePoint):
         return self._close_reason
 
     async def still_connected(self, step: int | str = "Post") -> None:
-        """"Post: still connected": listen CSMS_SILENCE_WAIT, then the connection must be open
-        and free of protocol problems."""
-        await self.stay_connected(self.settings.CSMS_SILENCE_WAIT, step, during="(expected still connected)")
+        """"Post: still connected": the connection is open, free of protocol problems, and the CSMS
+        still serves it. Once the CSMS has accepted the station a Heartbeat round trip shows that
+        (the CSMS answers it after everything sent before), so no fixed window is spent; a station
+        that is not accepted may not send Heartbeat and listens CSMS_SILENCE_WAIT instead."""
+        if self.registration != "Accepted":
+            await self.stay_connected(self.settings.CSMS_SILENCE_WAIT, step, during="(expected still connected)",
+                                      setting="CSMS_SILENCE_WAIT")
+        if self._problem:
+            fail(step, self._problem)
         if not self.connected:
-            fail(step, f"the connection was closed ({self._close_reason or 'by the station'}), "
-                       f"expected still connected")
+            fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) "
+                       f"(expected still connected)")
+        if self.registration == "Accepted":
+            try:
+                await self.send("Heartbeat", {}, step)
+            except ConnectionLost:
+                fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) "
+                           f"(expected still connected)")
 
     async def finish(self, step: int | str = "Post") -> None:
         """End of a case: follow-up messages (NotifyReport parts, triggered messages) must have
@@ -363,7 +376,7 @@ class Station(ChargePoint):
             self.expectations.remove(expectation)
 
     async def stay_connected(self, seconds: float, step: int | str | None,
-                             until: "Expectation | None" = None, during: str = "") -> bool:
+                             until: "Expectation | None" = None, during: str = "", setting: str = "") -> bool:
         """A protocol wait (e.g. a Pending boot's interval): listen ``seconds`` while the CSMS may
         send requests; the step fails if the CSMS closes the connection. True when ``until``
         arrived before the time was up."""
@@ -372,7 +385,7 @@ class Station(ChargePoint):
         closed = asyncio.create_task(self._closed.wait())
         waits: set[Any] = {closed} | ({until.future} if until is not None else set())
         try:
-            with self.trace.timing("configured"):
+            with self.trace.timing("configured", setting):
                 await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
@@ -427,6 +440,8 @@ class Station(ChargePoint):
         problem = schema_problem(action, CALLRESULT, frame[2])
         if problem:
             fail(step, f"{action}Response breaks the OCPP 2.0.1 schema: {problem}")
+        if action == "BootNotification":
+            self.registration = frame[2]["status"]
         return frame[2]
 
     async def _send(self, message: str) -> None:

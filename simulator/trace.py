@@ -66,16 +66,21 @@ class Trace:
     fixed waits settings ask for: silence windows, protocol intervals, TRANSACTION_DURATION)."""
     frames: list[Frame] = field(default_factory=list)
     waits: dict[str, float] = field(default_factory=lambda: {"csms": 0.0, "configured": 0.0})
+    configured_by: dict[str, float] = field(default_factory=dict)  # configured waits per setting
 
     @contextlib.contextmanager
-    def timing(self, kind: str) -> Iterator[None]:
+    def timing(self, kind: str, setting: str = "") -> Iterator[None]:
         """Add the time spent inside to ``waits[kind]`` (two monotonic reads: cheap enough for
-        every wait)."""
+        every wait); a configured wait also names the setting it comes from, so the summary can
+        say which setting to shorten."""
         started = time.monotonic()
         try:
             yield
         finally:
-            self.waits[kind] += time.monotonic() - started
+            spent = time.monotonic() - started
+            self.waits[kind] += spent
+            if setting:
+                self.configured_by[setting] = self.configured_by.get(setting, 0.0) + spent
 
     def record(self, station: str, direction: str, text: str) -> None:
         self.frames.append(Frame(time.time(), station, direction, text))
@@ -96,11 +101,11 @@ def set_current(trace: Trace | None) -> None:
 
 
 @contextlib.contextmanager
-def timing(kind: str) -> Iterator[None]:
+def timing(kind: str, setting: str = "") -> Iterator[None]:
     """``Trace.timing`` of the running case (nothing outside a case)."""
     trace = _current.get()
     if trace is None:
         yield
         return
-    with trace.timing(kind):
+    with trace.timing(kind, setting):
         yield

@@ -25,7 +25,8 @@ async def pending_wait(station: Station, interval: int, step: int, until: Expect
     CSMS_ACTION_TIMEOUT) before booting again; True when the CSMS triggered the boot first."""
     s = station.settings
     seconds = min(interval if interval > 0 else s.CONFIGURED_HEARTBEAT_INTERVAL, s.CSMS_ACTION_TIMEOUT)
-    return await station.stay_connected(seconds, step, until, during="while the station is Pending")
+    return await station.stay_connected(seconds, step, until, during="while the station is Pending",
+                                        setting="the Pending interval")
 
 
 async def reboot(station: Station, reason: str, step: int,

@@ -562,7 +562,7 @@ async def test_TC_K_53_load_leveling_success(cp: Station, settings: Settings) ->
     renegotiation = cp.expecting("SetChargingProfile", reply=station_answer(cp), armed=False,
                                  why="any SetChargingProfileRequest after step 3's renegotiates without cause")
     await load_leveling(cp, ev_charging_needs(cp), then=renegotiation)
-    await cp.quiet_for(settings.CONFIGURED_NO_RENEGOTIATION_WAIT)
+    await cp.quiet_for(settings.CONFIGURED_NO_RENEGOTIATION_WAIT, "CONFIGURED_NO_RENEGOTIATION_WAIT")
     cp.forget(renegotiation)
     if renegotiation.arrived:
         again = renegotiation.future.result()
