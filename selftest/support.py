@@ -85,9 +85,9 @@ def assert_fault_fails(fault: str, expected: dict[str, str], env: dict[str, str]
 
 
 def assert_block_passes(select: str, cases: int, env: dict[str, str] | None = None, timeout: float = 240,
-                        args: list[str] | None = None) -> Run:
+                        args: list[str] | None = None, keep: Path | None = None) -> Run:
     """Without faults every selected case passes."""
-    run = run_cases(select, env=env, timeout=timeout, args=args)
+    run = run_cases(select, env=env, timeout=timeout, args=args, keep=keep)
     assert run.returncode == 0, run.output[-3000:]
     verdicts = run.verdicts()
     assert len(verdicts) == cases and set(verdicts.values()) == {"passed"}, verdicts

@@ -4,12 +4,10 @@ case quickly with one line."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from cryptography import x509
 
-from selftest.misbehaving_csms import MisbehavingCsms
 from selftest.support import run_cases
 
 ACCEPTED_GOT = r"idTokenInfo\.status expected 'Accepted', got"
@@ -55,20 +53,6 @@ FAULTS: dict[str, dict[str, str]] = {
 
 CASES = 16
 MODULES = ("reference_csms.handlers.authorization",)
-
-
-def test_csms_without_block_c_fails_every_case_quickly() -> None:
-    """A CSMS that only boots and answers heartbeats: every case fails with one line naming it."""
-    with MisbehavingCsms("boot_only") as csms:
-        started = time.monotonic()
-        run = run_cases("TC_C", env={"CSMS_ADDRESS": csms.url, "CSMS_OPERATOR": "command",
-                                     "CSMS_OPERATOR_COMMAND": "true", "CSMS_ACTION_TIMEOUT": "1"})
-        elapsed = time.monotonic() - started
-    verdicts, reasons = run.verdicts(), run.reasons()
-    assert len(verdicts) == CASES and set(verdicts.values()) == {"failed"}, verdicts
-    for case, reason in reasons.items():
-        assert reason.startswith(case + " ") and "\n" not in reason, (case, reason)
-    assert elapsed < 90, elapsed
 
 
 def test_emptied_token_settings_skip_naming_them() -> None:

@@ -58,24 +58,3 @@ MODULES = ("reference_csms.handlers.diagnostics",)
 
 #: the event cases check only the empty NotifyEventResponse, which a CSMS able to run Booted gives
 EVENT_CASES = ("TC_N_21", "TC_N_24", "TC_N_48", "TC_N_49", "TC_N_50")
-
-
-def test_block_unsupported_fails_quickly() -> None:
-    """A CSMS that does only boot, heartbeat and the status/event notifications of Booted (its operator
-    accepts every action and nothing happens): every other case fails with one line within its wait."""
-    import time
-
-    from selftest.misbehaving_csms import MisbehavingCsms
-    from selftest.support import run_cases
-    with MisbehavingCsms("boot_only") as csms:
-        started = time.monotonic()
-        run = run_cases("TC_N", env={"CSMS_ADDRESS": csms.url, "CSMS_OPERATOR": "command",
-                                     "CSMS_OPERATOR_COMMAND": "true", "CSMS_ACTION_TIMEOUT": "1"})
-        elapsed = time.monotonic() - started
-    verdicts, reasons = run.verdicts(), run.reasons()
-    assert len(verdicts) == CASES, verdicts
-    for case, verdict in verdicts.items():
-        assert verdict == ("passed" if case in EVENT_CASES else "failed"), (case, verdict, reasons[case])
-        if verdict == "failed":
-            assert reasons[case].startswith(f"{case} ") and "\n" not in reasons[case], reasons[case]
-    assert elapsed < 120

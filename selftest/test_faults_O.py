@@ -51,21 +51,3 @@ FAULTS = {
 
 CASES = 21
 MODULES = ("reference_csms.handlers.display",)
-
-
-def test_block_unsupported_fails_quickly() -> None:
-    """A CSMS that does only boot, heartbeat and the notifications of Booted (its operator accepts every
-    action and nothing happens): every case fails with one line within its wait."""
-    import time
-
-    from selftest.misbehaving_csms import MisbehavingCsms
-    from selftest.support import run_cases
-    with MisbehavingCsms("boot_only") as csms:
-        started = time.monotonic()
-        run = run_cases("TC_O", env={"CSMS_ADDRESS": csms.url, "CSMS_OPERATOR": "command",
-                                     "CSMS_OPERATOR_COMMAND": "true", "CSMS_ACTION_TIMEOUT": "1"})
-        elapsed = time.monotonic() - started
-    verdicts, reasons = run.verdicts(), run.reasons()
-    assert len(verdicts) == CASES and set(verdicts.values()) == {"failed"}, verdicts
-    assert all(r.startswith(f"{c} ") and "\n" not in r for c, r in reasons.items()), reasons
-    assert elapsed < 90

@@ -82,6 +82,8 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
     if argv[1:4] == ["python", "-m", "reference_csms"] and "--list-faults" not in argv:
         server_comes_up(argv, env)
         return
+    if "simulator.operator_examples" in argv:  # needs a run's reports: test_operator_examples_are_real runs it
+        return
     if "--force" in argv:  # regenerating the fixtures would pull them from under the runs in parallel
         argv = argv + ["--help"]
     done = run(argv if ">" not in argv else argv[:argv.index(">")], env)
@@ -123,3 +125,24 @@ def test_the_first_command_is_the_fast_profile() -> None:
     assert first == fast_profile_command(), (first, fast_profile_command())
     ci = (ROOT / ".ci" / "run").read_text()
     assert f"run_pytest env {first} -q -p no:cacheprovider" in ci
+
+
+def test_operator_examples_are_real(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The README's operator examples are what the embedded CSMS exchanged: a run of cases that ask
+    for these actions gives exactly the README's rows, and every action of the README's action
+    table has an example."""
+    from selftest.support import run_cases
+    from simulator.operator_examples import exchanges, markdown
+    run = run_cases("TC_B_20 or TC_C_37 or TC_D_08", env={"REFERENCE_CSMS_OPTIONS": ""}, keep=tmp_path)
+    assert run.returncode == 0, run.output[-2000:]
+    found = exchanges(tmp_path)  # actions whose examples carry no value of the run (ids, times)
+    rows = markdown({k: found[k] for k in ("ClearCache", "GetLocalListVersion", "Reset")}).splitlines()[2:]
+    examples = README.split("<!-- operator-examples:start -->")[1].split("<!-- operator-examples:end -->")[0]
+    for row in rows:
+        assert row in examples, row
+    done = subprocess.run([sys.executable, "-m", "simulator.operator_examples", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and set(rows) <= set(done.stdout.splitlines()), done.stdout + done.stderr
+    table = README.split("## Operator actions")[1].split("### The http operator by example")[0]
+    actions = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
+    assert actions and actions <= set(re.findall(r"^\| `(\w+)` \|", examples, re.M)), actions

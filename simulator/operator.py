@@ -52,11 +52,12 @@ class Operator:
         if self.trace is not None:
             self.trace.note(action.station, f"operator action {json.dumps(action.to_json())}")
         self.done.append(action)
-        if self.mode == "http":
-            return await asyncio.to_thread(self._post, action, step)
-        if self.mode == "command":
-            return await asyncio.to_thread(self._run, action, step)
-        return await self._manual(action, step)
+        if self.mode == "manual":
+            return await self._manual(action, step)
+        answer = await asyncio.to_thread(self._post if self.mode == "http" else self._run, action, step)
+        if self.trace is not None:  # what the CSMS's side said, beside what it was asked
+            self.trace.note(action.station, f"operator answer {json.dumps(answer)}")
+        return answer
 
     def _post(self, action: Action, step: int | str | None) -> dict[str, Any]:
         if not self.url:
