@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import random
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
@@ -71,6 +72,38 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 HARNESS = pytest.StashKey["Harness"]()
+_CASE_TEST = re.compile(r"^(?:async )?def (test_(TC_[A-P]_\d+)\w*)\(", re.M)
+_CASES_ONLY = re.compile(r"(?:\s|\(|\)|\bnot\b|\band\b|\bor\b|\bTC_[A-P](?:_\d+)?\b)+")
+
+
+def implemented_cases() -> set[str]:
+    """The case ids of the suite's test functions, read from tests/ without importing it."""
+    return {m.group(2) for path in (ROOT / "tests").glob("test_*.py") for m in _CASE_TEST.finditer(path.read_text())}
+
+
+def selected_by_keyword(config: pytest.Config, path: Path) -> list[str] | None:
+    """The case ids of ``path`` that a ``-k`` naming only case ids (``TC_E``, ``TC_B_01 or TC_E``)
+    selects; None when -k says more (or nothing). "TC_" occurs in nothing but the case functions'
+    names, so this is exactly what -k selects, found without importing the module."""
+    keyword = config.option.keyword
+    if not keyword or not _CASES_ONLY.fullmatch(keyword):
+        return None
+    try:
+        from _pytest.mark.expression import Expression
+        expression = Expression.compile(keyword)
+        return [m.group(2) for m in _CASE_TEST.finditer(path.read_text())
+                if expression.evaluate(lambda sub, name=m.group(1), **_: sub.lower() in name.lower())]
+    except Exception:  # noqa: BLE001 - when in doubt, collect
+        return None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A case module none of whose cases ``-k`` selects is not imported: a run of one block starts
+    (in each worker) in less time."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_") \
+            or not collection_path.is_relative_to(ROOT / "tests"):
+        return None
+    return True if selected_by_keyword(config, collection_path) == [] else None
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -95,6 +128,13 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
         return 0
     if asked is None and not (config.option.collectonly or config.option.usepdb):
         asked = settings.REFERENCE_CSMS_WORKERS if settings.REFERENCE_CSMS_WORKERS > 1 else 0
+        selected = [selected_by_keyword(config, path) for path in (ROOT / "tests").glob("test_*.py")]
+        if asked and None not in selected:  # a small selection: no more workers than it is worth
+            from simulator.catalogue import configured_waits
+            # a quick case is one unit, each configured wait about one more; a worker costs ~8 units to start
+            units = sum(1 + configured_waits(case) for cases in selected for case in cases)  # type: ignore[union-attr]
+            asked = min(asked, -(-units // 8))
+            asked = asked if asked > 1 else 0
         if asked:  # what pytest-xdist makes of -n N, which its own configure hook then acts on
             config.option.numprocesses, config.option.dist, config.option.tx = asked, "load", ["popen"] * asked
     return asked or 0
@@ -137,6 +177,7 @@ class Harness:
         ensure_for_settings(self.settings)  # blocks L and M: firmware, roots, chains (when missing or stale)
         if self.workers:  # the workers start their CSMSs, check them and run the cases
             self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers)
+            self.report.implemented |= implemented_cases()
             session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
             return
         if self.settings.embedded:
@@ -157,6 +198,7 @@ class Harness:
         self.outage = None if skip else self.preflight()
         target = self.target()
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config))
+        self.report.implemented |= implemented_cases()
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
 
     def preflight(self) -> str | None:

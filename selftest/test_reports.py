@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from selftest.support import ROOT, Run, run_cases
-from selftest.test_secrets import SECRETS, private_keys
+from selftest.test_secrets import SECRETS, private_key_lines
 from simulator.catalogue import catalogue, case
 from simulator.messages import assign_steps, messages, parse_failure
 from simulator.report_diff import diff
@@ -170,5 +170,5 @@ def test_no_report_holds_a_secret(tmp_path: Path) -> None:
     assert diagrams.count("class='ocpp-seq'") >= 3 and "SetVariablesRequest" in diagrams
     for path in files:
         text = path.read_text(errors="replace")
-        for secret in (*SECRETS, *private_keys()):
+        for secret in (*SECRETS, *private_key_lines()):
             assert secret not in text, f"{secret[:4]}… found in {path.relative_to(tmp_path)}"

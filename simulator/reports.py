@@ -441,9 +441,10 @@ class _NotReached(Exception):
 
 
 def _allure_steps(entry: catalogue.Case, trace: Trace, failure: Failure | None) -> None:
-    """Each catalogue step as an Allure step holding the frames that passed while it ran (a frame
-    belongs to the last step that named one before it); the failing step fails, later ones are
-    marked not reached."""
+    """Each catalogue step as an Allure step; in a failed case each holds the frames that passed
+    while it ran (a frame belongs to the last step that named one before it), the failing step
+    fails and later ones are marked not reached. A passed case has the whole trace attached once
+    (conftest): a file per step and case would cost the run more than it tells."""
     try:
         import allure
     except ImportError:
@@ -468,7 +469,7 @@ def _allure_steps(entry: catalogue.Case, trace: Trace, failure: Failure | None) 
     for number, title in titles:
         try:
             with allure.step(redact(title[:250])):
-                frames = groups.get(number, [])
+                frames = groups.get(number, []) if failure is not None else []
                 if frames:
                     allure.attach("\n".join(m.frame.line() for m in frames), name=f"frames ({len(frames)})",
                                   attachment_type=allure.attachment_type.TEXT)
