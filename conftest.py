@@ -171,10 +171,10 @@ class Harness:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        from fixtures.make_certs import HERE, ensure
+        from fixtures.make_certs import HERE, ensure, ensure_for_settings
         ensure(HERE / "certs", self.settings.SECURITY_PROFILE_3_CP)  # the harness's own folder only
-        from fixtures.make_certs import ensure_for_settings
-        ensure_for_settings(self.settings)  # blocks L and M: firmware, roots, chains (when missing or stale)
+        if self.settings.embedded:  # its CSMS loads them at start: blocks C, L, M's roots, chains, firmware
+            ensure_for_settings(self.settings)
         if self.workers:  # the workers start their CSMSs, check them and run the cases
             self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers)
             self.report.implemented |= implemented_cases()
@@ -256,6 +256,15 @@ class Harness:
         if self.shuffle_seed is not None and not _is_worker(terminalreporter.config):
             terminalreporter.write_line(f"Order: shuffled with seed {self.shuffle_seed} "
                                         f"(the same order again: --shuffle {self.shuffle_seed})")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Against another CSMS the material of blocks C, L and M (made for BASIC_AUTH_CP, the OCSP
+        URL, the eMAID) is made only when such a case runs: a run for other station ids must not
+        remake it under a run beside it on the same machine."""
+        if not self.settings.embedded and any(m.group(1) in "CLM" for item in session.items
+                                              if (m := CASE_ID.search(item.name))):
+            from fixtures.make_certs import ensure_for_settings
+            ensure_for_settings(self.settings)
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.shuffle_seed is not None:  # order independence: every case must pass wherever it runs

@@ -23,7 +23,7 @@ def shell_lines() -> list[str]:
     lines: list[str] = []
     for block in re.findall(r"```sh\n(.*?)```", README, re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            command = " ".join(shlex.split(line, comments=True))
+            command = shlex.join(shlex.split(line, comments=True))
             if command:
                 lines.append(command)
     lines += [c for c in re.findall(r"`(\./run [^`]+)`", README) if "…" not in c]
