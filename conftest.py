@@ -5,10 +5,13 @@ Runs of ``selftest/`` only (the project's own tests) get none of this.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import inspect
+import os
 import random
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
@@ -140,6 +143,17 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
     return asked or 0
 
 
+def _end_worker_process() -> None:
+    """The last thing a worker does: its results went to the controller and its files are closed,
+    so the interpreter's own teardown (about a second with four workers on two cores) is skipped."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    os._exit(0)
+
+
 class Harness:
     """The CSMS under test for the whole session, and the settings the cases see."""
 
@@ -235,6 +249,10 @@ class Harness:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:
             self.embedded.stop()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if _is_worker(config):  # the run waits for every worker process to end: end it at once
+            atexit.register(_end_worker_process)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
