@@ -22,14 +22,20 @@ FLAGS = {"showlocals": ["-l", "--tb=long"], "verbose": ["-vv"], "full-trace": ["
 
 
 def private_key_lines() -> list[str]:
-    """Every base64 body line of every private key under fixtures/ (any file holding one)."""
-    lines = []
+    """Every base64 body line of every private key under fixtures/ (any file holding one), but those
+    that are public anyway: an EC key's last line is its public point, which its certificate (and an
+    EXI request carrying that certificate) holds as well."""
+    keys, public = [], []
     for path in (ROOT / "fixtures").rglob("*"):
-        if path.is_file() and path.suffix in (".key", ".pem"):
-            text = path.read_text(errors="replace")
-            for block in re.findall(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END", text, re.S):
-                lines += [ln for ln in block.split() if len(ln) >= 16]
-    return lines
+        if not path.is_file() or path.suffix not in (".key", ".pem", ".b64", ".json", ".crt"):
+            continue
+        text = path.read_text(errors="replace")
+        blocks = re.findall(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END", text, re.S)
+        keys += [ln for block in blocks for ln in block.split() if len(ln) >= 16]
+        if not blocks:
+            public.append(text.replace("\n", ""))
+    everything_public = "".join(public)
+    return [ln for ln in keys if ln not in everything_public]
 
 
 @pytest.mark.parametrize("flags", list(FLAGS.values()), ids=list(FLAGS))
