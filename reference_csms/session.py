@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from ocpp.v201 import ChargePoint
+from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed
 
 from simulator.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem

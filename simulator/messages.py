@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,8 +108,9 @@ def messages(frames: list[Frame]) -> list[Message]:
 def _action_pattern() -> re.Pattern[str]:
     """OCPP 2.0.1 action names in prose; built on first use, so that a process that only gathers
     results (the controller of a parallel run) never loads the ocpp package."""
-    from ocpp.v201.enums import Action
-    actions = sorted((a.value for a in Action), key=len, reverse=True)
+    import ocpp
+    schemas = Path(ocpp.__file__).parent / "v201" / "schemas"  # one <Action>Request.json per action
+    actions = sorted((p.name.removesuffix("Request.json") for p in schemas.glob("*Request.json")), key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(actions) + r")(?:Request|Response)?s?\b")
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterator, Union
 
-from ocpp.v201 import ChargePoint
+from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from .cert_store import CertificateStore
