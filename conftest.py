@@ -19,7 +19,7 @@ import pytest
 
 from simulator.checks import fail, require_profile, require_settings, set_case
 from simulator.redaction import Redaction, install_log_redaction
-from simulator.reports import CASE_ID, ConformanceReport
+from simulator.reports import CASE_ID, CASE_TEST, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.trace import Trace, add_secret, set_current
 
@@ -75,13 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 HARNESS = pytest.StashKey["Harness"]()
-_CASE_TEST = re.compile(r"^(?:async )?def (test_(TC_[A-P]_\d+)\w*)\(", re.M)
 _CASES_ONLY = re.compile(r"(?:\s|\(|\)|\bnot\b|\band\b|\bor\b|\bTC_[A-P](?:_\d+)?\b)+")
-
-
-def implemented_cases() -> set[str]:
-    """The case ids of the suite's test functions, read from tests/ without importing it."""
-    return {m.group(2) for path in (ROOT / "tests").glob("test_*.py") for m in _CASE_TEST.finditer(path.read_text())}
 
 
 def selected_by_keyword(config: pytest.Config, path: Path) -> list[str] | None:
@@ -94,7 +88,7 @@ def selected_by_keyword(config: pytest.Config, path: Path) -> list[str] | None:
     try:
         from _pytest.mark.expression import Expression
         expression = Expression.compile(keyword)
-        return [m.group(2) for m in _CASE_TEST.finditer(path.read_text())
+        return [m.group(2) for m in CASE_TEST.finditer(path.read_text())
                 if expression.evaluate(lambda sub, name=m.group(1), **_: sub.lower() in name.lower())]
     except Exception:  # noqa: BLE001 - when in doubt, collect
         return None
@@ -191,7 +185,6 @@ class Harness:
             ensure_for_settings(self.settings)
         if self.workers:  # the workers start their CSMSs, check them and run the cases
             self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers)
-            self.report.implemented |= implemented_cases()
             session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
             return
         if self.settings.embedded:
@@ -212,7 +205,6 @@ class Harness:
         self.outage = None if skip else self.preflight()
         target = self.target()
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config))
-        self.report.implemented |= implemented_cases()
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
 
     def preflight(self) -> str | None:
@@ -230,17 +222,13 @@ class Harness:
         return message
 
     def target(self) -> str:
-        if self.workers:
-            faults = ", ".join(self.settings.faults) or "none"
-            options = ", ".join(self.settings.csms_options) or "none"
-            return (f"embedded reference CSMS, one per worker ({self.workers} parallel workers; faults: {faults}; "
-                    f"options: {options}; REFERENCE_CSMS_SEED={self.settings.REFERENCE_CSMS_SEED})")
-        if self.embedded is not None:
-            faults = ", ".join(self.settings.faults) or "none"
-            options = ", ".join(self.settings.csms_options) or "none"
-            return (f"embedded reference CSMS ({self.settings.CSMS_ADDRESS}, {self.settings.CSMS_WSS_ADDRESS}; "
-                    f"faults: {faults}; options: {options}; REFERENCE_CSMS_SEED={self.embedded.csms.seed})")
-        return f"{self.settings.CSMS_ADDRESS} / {self.settings.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
+        s = self.settings
+        if not self.workers and self.embedded is None:
+            return f"{s.CSMS_ADDRESS} / {s.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
+        where, seed = (f"one per worker ({self.workers} parallel workers", s.REFERENCE_CSMS_SEED) if self.workers \
+            else (f"({s.CSMS_ADDRESS}, {s.CSMS_WSS_ADDRESS}", self.embedded.csms.seed)
+        return (f"embedded reference CSMS {where}; faults: {', '.join(s.faults) or 'none'}; options: "
+                f"{', '.join(s.csms_options) or 'none'}; REFERENCE_CSMS_SEED={seed})")
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         order = [f"order: shuffled with --shuffle {self.shuffle_seed}"] if self.shuffle_seed is not None else []

@@ -38,6 +38,23 @@ def private_key_lines() -> list[str]:
     return [ln for ln in keys if ln not in everything_public]
 
 
+def assert_no_secret(texts: dict[str, str], how: str = "") -> None:
+    """No password, Basic value of one, Authorization value or private-key line in any of ``texts``
+    (name -> text); prose such as "Basic base64(…)" is no value."""
+    secrets = (*SECRETS, *private_key_lines())
+    for name, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, f"{secret[:4]}… found in {name}{how}"
+        for value in re.findall(r"Authorization\W{1,4}Basic\s+([A-Za-z0-9+/]{8,}={0,2})", text):
+            assert ":" not in base64.b64decode(value + "==", validate=False).decode("latin-1"), \
+                f"an Authorization value in {name}{how}"
+
+
+def report_texts(reports: Path) -> dict[str, str]:
+    """Every file under a run's reports, by its path below ``reports``."""
+    return {str(p.relative_to(reports)): p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("flags", list(FLAGS.values()), ids=list(FLAGS))
 def test_no_secret_under_any_flag(tmp_path: Path, flags: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
@@ -48,9 +65,6 @@ def test_no_secret_under_any_flag(tmp_path: Path, flags: list[str]) -> None:
                            "-rA", "-p", "no:cacheprovider", "-o", "junit_logging=all", "--reports", str(reports),
                            *flags], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     texts = {"terminal": done.stdout + done.stderr}
-    texts.update({str(p.relative_to(tmp_path)): p.read_text(errors="replace")
-                  for p in reports.rglob("*") if p.is_file()})
+    texts.update(report_texts(reports))
     assert "TC_A_09" in texts["terminal"] and "failed" in texts["terminal"], texts["terminal"][-2000:]
-    for name, text in texts.items():
-        for secret in (*SECRETS, *private_key_lines()):
-            assert secret not in text, f"{secret[:4]}… found in {name} with {' '.join(flags)}"
+    assert_no_secret(texts, f" with {' '.join(flags)}")

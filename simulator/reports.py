@@ -36,6 +36,15 @@ BLOCKS = {
 
 #: the 252 case ids of OCPP 2.0.1 Part 6 (the catalogue's seed list), to say what a run covers
 SEED_IDS = (Path(__file__).parent / "seed_ids.txt").read_text().split()
+#: a case function of the suite: ``async def test_TC_E_01_…(`` (name, case id)
+CASE_TEST = re.compile(r"^(?:async )?def (test_(TC_[A-P]_\d+)\w*)\(", re.M)
+SUITE = Path(__file__).resolve().parent.parent / "tests"
+
+
+def implemented_cases() -> set[str]:
+    """The case ids of the suite's test functions, read from tests/ without importing it (so the
+    coverage is the same whatever a run selects, and wherever it runs)."""
+    return {m.group(2) for path in SUITE.glob("test_*.py") for m in CASE_TEST.finditer(path.read_text())}
 
 
 @dataclass
@@ -119,17 +128,10 @@ class ConformanceReport:
         self.settings = run_settings(settings)
         self.results: dict[str, CaseResult] = {}
         self.started = time.time()
-        self.implemented: set[str] = set()  # case ids of the suite's test functions (selected or not)
+        self.implemented = implemented_cases()  # case ids of the suite's test functions (selected or not)
         self.build_seconds = 0.0  # time spent drawing diagrams and writing these reports
         self.grid: dict[str, list[tuple[str, str, str]]] = {}
         self.view_errors: list[str] = []  # report views that could not be built (never a verdict)
-
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
-                                      items: list[pytest.Item]) -> None:
-        self.implemented |= {m.group(0) for item in items if (m := CASE_ID.search(item.name))}
-
-    def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self.implemented |= {m.group(0) for item in items if (m := CASE_ID.search(item.name))}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -250,7 +252,7 @@ class ConformanceReport:
                 failure = parse_failure(existing.reason)
                 if failure is not None and not existing.failing_step:
                     existing.failing_step, existing.failing_field = failure.where, failure.field
-                report.ocpp_result = asdict(existing)  # type: ignore[attr-defined]
+                self._send(report, existing)
                 return
             doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
             variant = item.name[item.name.index("[") + 1:-1] if "[" in item.name else ""
@@ -270,18 +272,22 @@ class ConformanceReport:
             else:
                 result.harness = result.duration
             self.results[key] = result
+            self._send(report, result)
+
+    def _send(self, report: pytest.TestReport, result: CaseResult) -> None:
+        """A worker's result goes to the controller with the report, as plain data."""
+        if self.worker:
             report.ocpp_result = asdict(result)  # type: ignore[attr-defined]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """The controller of a parallel run learns each result from its worker's report."""
         data = getattr(report, "ocpp_result", None)
-        if data and not self.worker:
+        if data and self.workers:
             self.results[report.nodeid] = CaseResult(**data)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", {})
-        self.implemented |= set(output.get("ocpp_implemented", ()))
         self.build_seconds += output.get("ocpp_build_seconds", 0.0)
         self.view_errors += output.get("ocpp_view_errors", [])
 
@@ -323,8 +329,7 @@ class ConformanceReport:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
             output = session.config.workeroutput  # type: ignore[attr-defined]
-            output.update(ocpp_implemented=sorted(self.implemented), ocpp_build_seconds=self.build_seconds,
-                          ocpp_view_errors=self.view_errors)
+            output.update(ocpp_build_seconds=self.build_seconds, ocpp_view_errors=self.view_errors)
             return
         if not self.results:
             return

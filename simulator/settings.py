@@ -409,13 +409,18 @@ FAST_PROFILE = {
 
 def fast_profile_command() -> str:
     """The README's first command: the whole suite with the fast profile."""
-    changed = [f"{k}={v}" for k, v in FAST_PROFILE.items() if str(_default_text(k)) != v]
+    changed = [f"{k}={v}" for k, v in FAST_PROFILE.items() if default_text(k) != v]
     return " ".join(changed) + " ./run pytest tests"
 
 
-def _default_text(name: str) -> Any:
+def default_text(name: str) -> str:
+    """A setting's default as env.example and the README write it ("" when unset)."""
     default = Settings.model_fields[name].default
-    return int(default) if isinstance(default, float) and default.is_integer() else default
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return "" if default is None else str(default)
 
 
 def env_example() -> str:
@@ -428,14 +433,8 @@ def env_example() -> str:
         if extra.get("group") != group:
             group = extra.get("group")
             lines += ["", f"# --- {group}"]
-        default = field.default
-        if isinstance(default, bool):
-            default = str(default).lower()
-        value = "" if default is None else default
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         lines.append(f"# {field.description}")
-        lines.append(f"{name}={value}")
+        lines.append(f"{name}={default_text(name)}")
     lines += ["", "", "# --- The \"fast\" profile",
               "# The shortest simulated waits: the whole suite against the embedded reference CSMS in under a",
               "# minute (the README's first command). Uncomment in .env, or set them on the command line, for a",
@@ -449,12 +448,8 @@ def markdown_table() -> str:
     """The settings reference of the README: name, default, meaning."""
     rows = ["| setting | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
-        if isinstance(default, bool):
-            default = str(default).lower()
-        elif isinstance(default, float) and default.is_integer():
-            default = int(default)
-        shown = "(unset)" if default in (None, "") else f"`{default}`"
+        default = default_text(name)
+        shown = f"`{default}`" if default else "(unset)"
         rows.append(f"| `{name}` | {shown} | {field.description.replace('|', '/')} |")
     return "\n".join(rows) + "\n"
 

@@ -352,15 +352,14 @@ class Station(ChargePoint):
                                       setting="CSMS_SILENCE_WAIT")
         if self._problem:
             fail(step, self._problem)
-        if not self.connected:
+        try:
+            if not self.connected:
+                raise ConnectionLost("closed")
+            if self.registration == "Accepted":
+                await self.send("Heartbeat", {}, step)
+        except ConnectionLost:
             fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) "
                        f"(expected still connected)")
-        if self.registration == "Accepted":
-            try:
-                await self.send("Heartbeat", {}, step)
-            except ConnectionLost:
-                fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) "
-                           f"(expected still connected)")
 
     async def finish(self, step: int | str = "Post") -> None:
         """End of a case: follow-up messages (NotifyReport parts, triggered messages) must have
