@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from simulator.checks import fail, require_profile, require_settings, set_case
-from simulator.redaction import Redaction, install_log_redaction
-from simulator.reports import CASE_ID, CASE_TEST, ConformanceReport
+from simulator.verdicts.checks import fail, require_profile, require_settings, set_case
+from simulator.reporting.redaction import Redaction, install_log_redaction
+from simulator.reporting.reports import CASE_ID, CASE_TEST, ConformanceReport
 from simulator.settings import ROOT, SettingError, Settings, load_settings
-from simulator.trace import Trace, add_secret, set_current
+from simulator.verdicts.trace import Trace, add_secret, set_current
 
 if TYPE_CHECKING:  # imported where used: the controller of a parallel run never loads them
-    from simulator.operator import Operator
-    from simulator.station import Station
-    from simulator.transport import Credentials, Endpoint
+    from simulator.operators.operator import Operator
+    from simulator.station.station import Station
+    from simulator.wire.transport import Credentials, Endpoint
 
 SELFTEST = ROOT / "selftest"
 
@@ -127,7 +127,7 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
         asked = settings.REFERENCE_CSMS_WORKERS if settings.REFERENCE_CSMS_WORKERS > 1 else 0
         selected = [selected_by_keyword(config, path) for path in (ROOT / "tests").glob("test_*.py")]
         if asked and None not in selected:  # a small selection: no more workers than it is worth
-            from simulator.catalogue import configured_waits
+            from simulator.verdicts.catalogue import configured_waits
             # a quick case is one unit, each configured wait about one more; a worker costs ~8 units to start
             units = sum(1 + configured_waits(case) for cases in selected for case in cases)  # type: ignore[union-attr]
             asked = min(asked, -(-units // 8))
@@ -210,7 +210,7 @@ class Harness:
     def preflight(self) -> str | None:
         """The CSMS accepts BASIC_AUTH_CP (or the lowest supported profile's station) and answers its
         BootNotification; else the reason every case fails with."""
-        from simulator.preflight import preflight
+        from simulator.probes.preflight import preflight
         s = self.settings
         profile = min(s.supported_profiles)
         reason = preflight(s, credentials(s, profile), make_endpoint(s))
@@ -276,7 +276,7 @@ class Harness:
         if self.shuffle_seed is not None:  # order independence: every case must pass wherever it runs
             random.Random(self.shuffle_seed).shuffle(items)
         elif _is_worker(config):  # longest first: the workers take cases in turn, and none ends alone with a long one
-            from simulator.catalogue import configured_waits
+            from simulator.verdicts.catalogue import configured_waits
             items.sort(key=lambda item: -configured_waits(m.group(0)) if (m := CASE_ID.search(item.name)) else 0)
         s = self.settings
         intervals = max(s.CLOCK_ALIGNED_METER_VALUES_INTERVAL, s.SAMPLED_METER_VALUES_INTERVAL,
@@ -342,12 +342,12 @@ def trace(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def operator(settings: Settings, trace: Trace) -> Operator:
-    from simulator.operator import Operator
+    from simulator.operators.operator import Operator
     return Operator(settings, trace)
 
 
 def make_endpoint(settings: Settings) -> Endpoint:
-    from simulator.transport import Endpoint
+    from simulator.wire.transport import Endpoint
     ca = settings.path(settings.TLS_CA_CERT)
     return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
                     open_timeout=settings.CSMS_RESPONSE_TIMEOUT, wss3_url=settings.CSMS_WSS_SP3_ADDRESS)
@@ -360,7 +360,7 @@ def endpoint(settings: Settings) -> Endpoint:
 
 def credentials(settings: Settings, profile: int, station_id: str | None = None,
                 password: str | None = None) -> Credentials:
-    from simulator.transport import Credentials
+    from simulator.wire.transport import Credentials
     """The credentials of the suite's stations per profile (SP3 uses TLS_CLIENT_CERT/KEY)."""
     if profile == 1:
         return Credentials(station_id or settings.BASIC_AUTH_CP, 1, password or settings.BASIC_AUTH_CP_PASSWORD)
@@ -381,7 +381,7 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
 
     A station made by a fixture connects when the case starts (so a CSMS that refuses or is
     unreachable fails the case, see ``as_case``); one made by the case connects at once."""
-    from simulator.station import Station
+    from simulator.station.station import Station
     made: list[Station] = []
     request.node.ocpp_stations = made
     deferred: list[Station] = []
@@ -419,7 +419,7 @@ def needs(settings: Settings) -> Callable[..., None]:
 def ocsp_responder(settings: Settings) -> Any:
     """The harness's OCSP responder on CONFIGURED_OCSP_RESPONDER_URL while the case runs (ISO 15118
     certificate cases); a case that cannot have it errors with one line."""
-    from simulator.ocsp import responder_from_settings
+    from simulator.services.ocsp import responder_from_settings
     responder = responder_from_settings(settings)
     responder.start()
     yield responder

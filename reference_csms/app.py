@@ -16,7 +16,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import NegotiationError
 from websockets.http11 import Request, Response
 
-from simulator.protocol import SUBPROTOCOL
+from simulator.wire.protocol import SUBPROTOCOL
 
 from . import handlers  # noqa: F401  (registers the behaviour)
 from .busy import BusyStation, Step, plan

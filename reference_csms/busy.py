@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ocpp.messages import get_validator
 
-from simulator.protocol import CALLRESULT, OCPP_VERSION, schema_problem
+from simulator.wire.protocol import CALLRESULT, OCPP_VERSION, schema_problem
 
 if TYPE_CHECKING:
     from .session import CsmsSession

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed
 
-from simulator.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
+from simulator.wire.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
 
 from .busy import embellish
 from .registry import MESSAGE_HANDLERS

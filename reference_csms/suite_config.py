@@ -43,7 +43,7 @@ def config_from_settings(s: Any) -> CsmsConfig:
     if s.MASTERPASS_ID_TOKEN:
         tokens.append(TokenReg(s.MASTERPASS_ID_TOKEN, s.MASTERPASS_ID_TOKEN_TYPE or "ISO14443", "Accepted",
                                s.MASTERPASS_GROUP_ID))
-    from simulator.ocsp import ensure_fixtures
+    from simulator.services.ocsp import ensure_fixtures
     ensure_fixtures(s)
     # L: the firmware the suite orders and publishes, registered with its signing certificate and
     # signature; M: the contract certificate service issues from the MO Sub-CA beside the MO root

@@ -13,14 +13,14 @@ from reference_csms.busy import ANSWER_TIMEOUT, KINDS, plan
 from reference_csms.config import CsmsConfig, StationReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
 from selftest.support import run_cases
-from simulator import actions
-from simulator.checks import set_case
-from simulator.operator import Operator
+from simulator.operators import actions
+from simulator.verdicts.checks import set_case
+from simulator.operators.operator import Operator
 from simulator.settings import SettingError, Settings, load_settings
-from simulator.states import authorize, boot_notification, booted, energy_transfer_started
-from simulator.station import Station
-from simulator.trace import Trace
-from simulator.transport import Credentials, Endpoint
+from simulator.station.states import authorize, boot_notification, booted, energy_transfer_started
+from simulator.station.station import Station
+from simulator.verdicts.trace import Trace
+from simulator.wire.transport import Credentials, Endpoint
 
 PASSWORD = "0123456789abcdefXYZ"
 STATION = "CP_B"

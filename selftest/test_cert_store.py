@@ -6,7 +6,7 @@ import hashlib
 from cryptography.hazmat.primitives import serialization
 
 from fixtures.make_certs import make_ca
-from simulator.cert_store import CertificateStore
+from simulator.pki.cert_store import CertificateStore
 
 
 def test_install_list_delete_by_hash_data() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from selftest.support import FAST, ROOT, assert_fault_fails, run_cases
-from simulator.checks import HarnessError
-from simulator.tls_probes import client_hello_versions, low_hello_precheck, low_tls_context
+from simulator.verdicts.checks import HarnessError
+from simulator.probes.tls_probes import client_hello_versions, low_hello_precheck, low_tls_context
 
 SP2, SP3 = "TC_A_04[SP2]", "TC_A_04[SP3]"
 ANY_101 = r"HTTP status expected a refusal \(not 101; 401 expected\), got 101"

@@ -80,7 +80,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
     from cryptography.x509 import ocsp
 
     from fixtures.make_certs import generate_contracts
-    from simulator.ocsp import responder_from_settings
+    from simulator.services.ocsp import responder_from_settings
     from simulator.settings import Settings
 
     with socket.socket() as s:
@@ -130,7 +130,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
 
 
 def _root_hashes(root: x509.Certificate) -> tuple[bytes, bytes]:
-    from simulator.ocsp import issuer_hashes
+    from simulator.services.ocsp import issuer_hashes
     name, key = issuer_hashes(root, "SHA256")
     return bytes.fromhex(name), bytes.fromhex(key)
 

@@ -14,15 +14,15 @@ import pytest
 
 from reference_csms.config import CsmsConfig, StationReg, TariffReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
-from simulator.checks import CaseFailure, set_case
-from simulator.metering import check_cost, fixed_reading
-from simulator.operator import Operator
-from simulator.protocol import CALL, dumps
+from simulator.verdicts.checks import CaseFailure, set_case
+from simulator.station.metering import check_cost, fixed_reading
+from simulator.operators.operator import Operator
+from simulator.wire.protocol import CALL, dumps
 from simulator.settings import Settings
-from simulator.states import authorized, booted, energy_transfer_started
-from simulator.station import Station
-from simulator.trace import Trace
-from simulator.transport import Credentials, Endpoint
+from simulator.station.states import authorized, booted, energy_transfer_started
+from simulator.station.station import Station
+from simulator.verdicts.trace import Trace
+from simulator.wire.transport import Credentials, Endpoint
 
 COST = r"expected {want} ± 0\.01 \({wh} Wh × 0\.25 per kWh\), got {got}"
 

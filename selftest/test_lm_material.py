@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from fixtures.make_certs import ensure_for_settings
-from simulator.cert_store import CertificateStore, hash_data, load_pem_chain, same_hash_data
-from simulator.certificates import chain_problem
-from simulator.firmware import signature_problem, signing_material
-from simulator.certificate_status import OcspResponder, ocsp_result_problem
+from simulator.pki.cert_store import CertificateStore, hash_data, load_pem_chain, same_hash_data
+from simulator.pki.certificates import chain_problem
+from simulator.station.firmware import signature_problem, signing_material
+from simulator.services.certificate_status import OcspResponder, ocsp_result_problem
 from simulator.settings import Settings
 
 

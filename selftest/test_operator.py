@@ -11,9 +11,9 @@ import pytest
 
 from reference_csms.config import CsmsConfig, StationReg
 from reference_csms.embedded import EmbeddedCsms
-from simulator import actions
-from simulator.checks import CaseFailure, set_case
-from simulator.operator import Operator
+from simulator.operators import actions
+from simulator.verdicts.checks import CaseFailure, set_case
+from simulator.operators.operator import Operator
 from simulator.settings import Settings
 
 

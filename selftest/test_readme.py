@@ -82,7 +82,7 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
     if argv[1:4] == ["python", "-m", "reference_csms"] and "--list-faults" not in argv:
         server_comes_up(argv, env)
         return
-    if "simulator.operator_examples" in argv:  # needs a run's reports: test_operator_examples_are_real runs it
+    if "simulator.operators.examples" in argv:  # needs a run's reports: test_operator_examples_are_real runs it
         return
     if "--force" in argv:  # regenerating the fixtures would pull them from under the runs in parallel
         argv = argv + ["--help"]
@@ -132,7 +132,7 @@ def test_operator_examples_are_real(tmp_path) -> None:  # type: ignore[no-untype
     for these actions gives exactly the README's rows, and every action of the README's action
     table has an example."""
     from selftest.support import run_cases
-    from simulator.operator_examples import exchanges, markdown
+    from simulator.operators.examples import exchanges, markdown
     run = run_cases("TC_B_20 or TC_C_37 or TC_D_08", env={"REFERENCE_CSMS_OPTIONS": ""}, keep=tmp_path)
     assert run.returncode == 0, run.output[-2000:]
     found = exchanges(tmp_path)  # actions whose examples carry no value of the run (ids, times)
@@ -140,7 +140,7 @@ def test_operator_examples_are_real(tmp_path) -> None:  # type: ignore[no-untype
     examples = README.split("<!-- operator-examples:start -->")[1].split("<!-- operator-examples:end -->")[0]
     for row in rows:
         assert row in examples, row
-    done = subprocess.run([sys.executable, "-m", "simulator.operator_examples", str(tmp_path)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "simulator.operators.examples", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0 and set(rows) <= set(done.stdout.splitlines()), done.stdout + done.stderr
     table = README.split("## Operator actions")[1].split("### The http operator by example")[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reference_csms import handlers  # noqa: F401
 from reference_csms.registry import ACTIONS, FAULTS, MESSAGE_HANDLERS
-from simulator.replies import DEFAULT_REPLIES
+from simulator.station.replies import DEFAULT_REPLIES
 
 CS_TO_CSMS = {"Authorize", "BootNotification", "ClearedChargingLimit", "DataTransfer", "FirmwareStatusNotification",
               "Get15118EVCertificate", "GetCertificateStatus", "Heartbeat", "LogStatusNotification", "MeterValues",

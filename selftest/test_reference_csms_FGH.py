@@ -9,14 +9,14 @@ import pytest
 
 from reference_csms.config import CsmsConfig, StationReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
-from simulator import actions
-from simulator.checks import CaseFailure, set_case
-from simulator.operator import Operator
+from simulator.operators import actions
+from simulator.verdicts.checks import CaseFailure, set_case
+from simulator.operators.operator import Operator
 from simulator.settings import Settings
-from simulator.states import booted, change_availability, reservation
-from simulator.station import Station
-from simulator.trace import Trace
-from simulator.transport import Credentials, Endpoint
+from simulator.station.states import booted, change_availability, reservation
+from simulator.station.station import Station
+from simulator.verdicts.trace import Trace
+from simulator.wire.transport import Credentials, Endpoint
 
 PASSWORD = "0123456789abcdefXYZ"
 OWNER, MEMBER, STRANGER = ({"idToken": t, "type": "Central"} for t in ("TOK1", "TOK2", "TOK3"))

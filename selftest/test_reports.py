@@ -1,7 +1,7 @@
 """The reports a CSMS engineer reads: the HTML of a failed case shows the catalogue entry and the
 sequence diagram with the failing step and field marked; Allure and JUnit carry block, use case,
 requirements and the failing step; the summary holds the overview, the timing split and what the
-run was; ``python -m simulator.reports diff`` gates on pass→fail; no report holds a secret."""
+run was; ``python -m simulator.reporting.reports diff`` gates on pass→fail; no report holds a secret."""
 from __future__ import annotations
 
 import html
@@ -17,10 +17,10 @@ import pytest
 
 from selftest.support import ROOT, Run, run_cases
 from selftest.test_secrets import assert_no_secret, report_texts
-from simulator.catalogue import catalogue, case
-from simulator.messages import assign_steps, messages, parse_failure
-from simulator.report_diff import diff
-from simulator.trace import Frame
+from simulator.verdicts.catalogue import catalogue, case
+from simulator.verdicts.messages import assign_steps, messages, parse_failure
+from simulator.reporting.diff import diff
+from simulator.verdicts.trace import Frame
 
 SELECT = "TC_E_16 or TC_E_01"
 
@@ -135,7 +135,7 @@ def test_summary_keeps_run_overview_and_timing(runs: Any) -> None:
 
 
 def diff_cli(old: Path, new: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator.reports", "diff", str(old / "summary.json"),
+    return subprocess.run([sys.executable, "-m", "simulator.reporting.reports", "diff", str(old / "summary.json"),
                            str(new / "summary.json")], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 

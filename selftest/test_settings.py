@@ -63,7 +63,7 @@ def test_readme_lists_every_setting() -> None:
 
 
 def test_unset_optional_setting_skips_naming_it() -> None:
-    from simulator.checks import require_profile, require_settings
+    from simulator.verdicts.checks import require_profile, require_settings
     s = Settings(_env_file=None, CONFIGURED_SUPPORTED_SECURITY_PROFILES="1,2", BLOCKED_ID_TOKEN="")
     with pytest.raises(pytest.skip.Exception, match="setting BLOCKED_ID_TOKEN is not set"):
         require_settings(s, "VALID_ID_TOKEN", "BLOCKED_ID_TOKEN")

@@ -1,12 +1,12 @@
-"""The simulated station's charging-profile behaviour (simulator.smart_charging): K01 install
+"""The simulated station's charging-profile behaviour (simulator.station.smart_charging): K01 install
 rules, K10 clearing, K09 selection and reports, K08 composition."""
 from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
 
-from simulator import smart_charging as sc
-from simulator.model import StationModel
+from simulator.station import smart_charging as sc
+from simulator.station.model import StationModel
 from simulator.settings import load_settings
 
 

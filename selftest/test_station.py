@@ -10,14 +10,14 @@ from websockets.asyncio.server import serve
 
 from reference_csms.config import CsmsConfig, StationReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
-from simulator import actions
-from simulator.checks import CaseFailure, set_case
-from simulator.operator import Operator
+from simulator.operators import actions
+from simulator.verdicts.checks import CaseFailure, set_case
+from simulator.operators.operator import Operator
 from simulator.settings import Settings
-from simulator.states import authorized, booted, energy_transfer_started
-from simulator.station import Station
-from simulator.trace import Trace, add_secret, redact
-from simulator.transport import Credentials, Endpoint
+from simulator.station.states import authorized, booted, energy_transfer_started
+from simulator.station.station import Station
+from simulator.verdicts.trace import Trace, add_secret, redact
+from simulator.wire.transport import Credentials, Endpoint
 
 PASSWORD = "0123456789abcdefXYZ"
 
@@ -204,7 +204,7 @@ async def test_a_follow_up_error_is_kept_when_the_station_goes_offline() -> None
 
 
 def test_schemas_are_checked_in_full_formats_included() -> None:
-    from simulator.protocol import CALL, CALLRESULT, error_code_problem, schema_problem
+    from simulator.wire.protocol import CALL, CALLRESULT, error_code_problem, schema_problem
     boot = {"currentTime": "not-a-date", "interval": 10, "status": "Accepted"}
     assert schema_problem("BootNotification", CALLRESULT, boot) == "currentTime: 'not-a-date' is not a 'date-time'"
     assert schema_problem("BootNotification", CALLRESULT, {**boot, "currentTime": "2026-01-01T00:00:00Z"}) is None

@@ -11,12 +11,12 @@ import time
 from reference_csms.config import CsmsConfig, StationReg
 from reference_csms.embedded import EmbeddedCsms
 
-from .checks import CaseFailure
-from .settings import Settings
-from .station import Station
-from .states import boot_notification
-from .trace import Trace
-from .transport import Credentials, Endpoint
+from simulator.verdicts.checks import CaseFailure
+from simulator.settings import Settings
+from simulator.station.station import Station
+from simulator.station.states import boot_notification
+from simulator.verdicts.trace import Trace
+from simulator.wire.transport import Credentials, Endpoint
 
 PASSWORD = "bench-password-0123456789"
 

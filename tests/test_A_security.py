@@ -10,20 +10,20 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
 
-from simulator import actions
-from simulator.admission import (check_upgraded, open_upgrade, open_with_station_offer, require_admission,
+from simulator.operators import actions
+from simulator.probes.admission import (check_upgraded, open_upgrade, open_with_station_offer, require_admission,
                                  require_refusal)
-from simulator.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr,
+from simulator.pki.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr,
                                     parse_chain, public_key_der)
-from simulator.checks import (CaseFailure, HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
+from simulator.verdicts.checks import (CaseFailure, HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
                               warn, where)
 from simulator.settings import Settings
-from simulator.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
-from simulator.station import Station, now_iso
-from simulator.tls_probes import (certificate_request_check, chosen_checks, cipher_suite_probe, compression_check,
+from simulator.station.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
+from simulator.station.station import Station, now_iso
+from simulator.probes.tls_probes import (certificate_request_check, chosen_checks, cipher_suite_probe, compression_check,
                                   host_port, low_tls_offer, server_certificate_checks, tls_too_low_probe)
-from simulator.trace import Trace, add_secret
-from simulator.transport import Credentials, Endpoint, Upgrade
+from simulator.verdicts.trace import Trace, add_secret
+from simulator.wire.transport import Credentials, Endpoint, Upgrade
 
 PASSWORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=:+|@."
 TLS_VARIANTS = pytest.mark.parametrize("profile", [2, 3], ids=["SP2", "SP3"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Awaitable, Callable
 
-from simulator import actions
-from simulator.actions import cv
-from simulator.checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, get_path, in_state
-from simulator.replies import send_report
+from simulator.operators import actions
+from simulator.operators.actions import cv
+from simulator.verdicts.checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, get_path, in_state
+from simulator.station.replies import send_report
 from simulator.settings import Settings
-from simulator.states import boot_notification, booted, energy_transfer_started, report_connectors
-from simulator.station import CallError, Expectation, Station
-from simulator.transport import ConnectError, open_websocket
+from simulator.station.states import boot_notification, booted, energy_transfer_started, report_connectors
+from simulator.station.station import CallError, Expectation, Station
+from simulator.wire.transport import ConnectError, open_websocket
 
 READ_TYPES = OneOf(ABSENT, "Actual", "Target", "MinSet", "MaxSet")
 REQUEST_ID = Rule("an integer >= 0", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)

@@ -13,15 +13,15 @@ from typing import Any, Callable
 
 import pytest
 
-from simulator import actions
-from simulator.checks import PRESENT, HarnessError, OneOf, check_fields, where
-from simulator.model import token_key
-from simulator.ocsp import ContractMaterial, OcspResponder, check_ocsp_request, contract_material
-from simulator.replies import clear_cache
+from simulator.operators import actions
+from simulator.verdicts.checks import PRESENT, HarnessError, OneOf, check_fields, where
+from simulator.station.model import token_key
+from simulator.services.ocsp import ContractMaterial, OcspResponder, check_ocsp_request, contract_material
+from simulator.station.replies import clear_cache
 from simulator.settings import Settings
-from simulator.states import (authorize, booted, energy_transfer_started, ev_connected_post_session,
+from simulator.station.states import (authorize, booted, energy_transfer_started, ev_connected_post_session,
                               ev_connected_pre_session, ev_disconnected, parking_bay_occupied)
-from simulator.station import Station
+from simulator.station.station import Station
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue

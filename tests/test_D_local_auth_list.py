@@ -12,11 +12,11 @@ from typing import Callable
 
 import pytest
 
-from simulator import actions
-from simulator.checks import ABSENT, PRESENT, HarnessError, OneOf, Rule, check, check_fields, check_that
+from simulator.operators import actions
+from simulator.verdicts.checks import ABSENT, PRESENT, HarnessError, OneOf, Rule, check, check_fields, check_that
 from simulator.settings import Settings
-from simulator.states import booted
-from simulator.station import Station
+from simulator.station.states import booted
+from simulator.station.station import Station
 
 NON_EMPTY = Rule("a non-empty list", lambda entries: isinstance(entries, list) and len(entries) > 0)
 

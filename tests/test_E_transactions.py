@@ -17,15 +17,15 @@ from typing import Callable
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from simulator import actions
-from simulator.checks import ABSENT, PRESENT, OneOf, check_fields, in_round
-from simulator.replies import get_transaction_status
+from simulator.operators import actions
+from simulator.verdicts.checks import ABSENT, PRESENT, OneOf, check_fields, in_round
+from simulator.station.replies import get_transaction_status
 from simulator.settings import Settings
-from simulator.states import (authorize, authorized, booted, energy_transfer_started, energy_transfer_suspended,
+from simulator.station.states import (authorize, authorized, booted, energy_transfer_started, energy_transfer_suspended,
                               ev_connected_post_session, ev_connected_pre_session, ev_disconnected, stop_authorized,
                               wait_transaction_duration)
-from simulator.operator import Action
-from simulator.station import Expectation, Station, now_iso
+from simulator.operators.operator import Action
+from simulator.station.station import Expectation, Station, now_iso
 
 
 # ---------------------------------------------------------------- helpers

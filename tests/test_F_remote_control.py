@@ -7,12 +7,12 @@ by the case as the step that follows the TriggerMessageResponse.
 """
 from __future__ import annotations
 
-from simulator import actions
-from simulator.checks import ABSENT, PRESENT, OneOf, check_fields
+from simulator.operators import actions
+from simulator.verdicts.checks import ABSENT, PRESENT, OneOf, check_fields
 from simulator.settings import Settings
-from simulator.states import (authorize, booted, energy_transfer_started, ev_connected_pre_session,
+from simulator.station.states import (authorize, booted, energy_transfer_started, ev_connected_pre_session,
                               wait_transaction_duration)
-from simulator.station import Station
+from simulator.station.station import Station
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue

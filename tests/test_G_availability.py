@@ -9,9 +9,9 @@ reports its connectors Unavailable instead of Available.
 from __future__ import annotations
 
 from simulator.settings import Settings
-from simulator.states import (booted, change_availability, energy_transfer_started, ev_connected_post_session,
+from simulator.station.states import (booted, change_availability, energy_transfer_started, ev_connected_post_session,
                               ev_disconnected, report_availability, stop_authorized, unavailable)
-from simulator.station import Station, now_iso
+from simulator.station.station import Station, now_iso
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue

@@ -8,12 +8,12 @@ otherwise the operator asks for a reservation for <VALID_ID_TOKEN> that expires
 """
 from __future__ import annotations
 
-from simulator import actions
-from simulator.checks import ABSENT, PRESENT, check, check_fields, check_that
-from simulator.replies import cancel_reservation
+from simulator.operators import actions
+from simulator.verdicts.checks import ABSENT, PRESENT, check, check_fields, check_that
+from simulator.station.replies import cancel_reservation
 from simulator.settings import Settings
-from simulator.states import booted, expiry_after, report_reserved, reservation, reservation_expires
-from simulator.station import Expectation, Station
+from simulator.station.states import booted, expiry_after, report_reserved, reservation, reservation_expires
+from simulator.station.station import Expectation, Station
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from simulator.checks import PRESENT, check, check_fields, in_round
-from simulator.metering import check_cost, fixed_reading, now, until
-from simulator.model import Transaction
+from simulator.verdicts.checks import PRESENT, check, check_fields, in_round
+from simulator.station.metering import check_cost, fixed_reading, now, until
+from simulator.station.model import Transaction
 from simulator.settings import Settings
-from simulator.states import (authorize, authorized, booted, energy_transfer_started, ev_connected_post_session,
+from simulator.station.states import (authorize, authorized, booted, energy_transfer_started, ev_connected_post_session,
                               ev_connected_pre_session, stop_authorized)
-from simulator.station import Station
+from simulator.station.station import Station
 
 
 def configured(settings: Settings) -> tuple[int, int]:

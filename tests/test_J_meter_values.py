@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from simulator.checks import check, check_fields, in_round, in_state
-from simulator.metering import (ended_series_length, fiscal_meter_event, iso, meter_values_request, next_aligned,
+from simulator.verdicts.checks import check, check_fields, in_round, in_state
+from simulator.station.metering import (ended_series_length, fiscal_meter_event, iso, meter_values_request, next_aligned,
                                 now, reading, sample_series, until)
 from simulator.settings import Settings
-from simulator.states import authorize, booted, energy_transfer_started
-from simulator.station import Station
+from simulator.station.states import authorize, booted, energy_transfer_started
+from simulator.station.station import Station
 
 
 # ---------------------------------------------------------------- helpers

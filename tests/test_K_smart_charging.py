@@ -3,7 +3,7 @@
 Every case runs on BASIC_AUTH_CP (security profile 1) from Booted. The station keeps the charging
 profiles it is sent (and the ones a case puts in its memory: "the simulator holds …") and answers
 SetChargingProfile, ClearChargingProfile, GetChargingProfiles and GetCompositeSchedule from them
-by OCPP's rules (``simulator.smart_charging``). Shorthands of the catalogue: "schedule" is
+by OCPP's rules (``simulator.station.smart_charging``). Shorthands of the catalogue: "schedule" is
 chargingProfile.chargingSchedule[0], "period[0]" its first period; "limit L" is L in A or L × 1000
 in W, by the schedule's own chargingRateUnit; "≈ now" is within CONFIGURED_MAX_TIME_DEVIATION s.
 """
@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
-from simulator import actions
-from simulator import smart_charging as sc
-from simulator.checks import ABSENT, PRESENT, OneOf, Rule, check, check_fields, check_that, fail, get_path
-from simulator.replies import send_profile_reports
+from simulator.operators import actions
+from simulator.station import smart_charging as sc
+from simulator.verdicts.checks import ABSENT, PRESENT, OneOf, Rule, check, check_fields, check_that, fail, get_path
+from simulator.station.replies import send_profile_reports
 from simulator.settings import Settings
-from simulator.smart_charging import about, limit_of, phases_rule, utc_now
-from simulator.states import (authorized, booted, check_tx_profile, energy_transfer_started, ev_charging_needs,
+from simulator.station.smart_charging import about, limit_of, phases_rule, utc_now
+from simulator.station.states import (authorized, booted, check_tx_profile, energy_transfer_started, ev_charging_needs,
                               ev_connected_pre_session, ev_schedule, iso15118_smart_charging, load_leveling,
                               processing_timeout, tx_profile_request)
-from simulator.station import CallError, Station
+from simulator.station.station import CallError, Station
 
 SCHEDULE = "chargingProfile.chargingSchedule[0]"
 PERIOD0 = f"{SCHEDULE}.chargingSchedulePeriod[0]"

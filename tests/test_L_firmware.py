@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
-from simulator import actions
-from simulator.checks import PRESENT, Rule, check, check_fields, require_support, warn_unless
-from simulator.firmware import (accept_update, check_scheduled, check_update_firmware, checksum_rule,
+from simulator.operators import actions
+from simulator.verdicts.checks import PRESENT, Rule, check, check_fields, require_support, warn_unless
+from simulator.station.firmware import (accept_update, check_scheduled, check_update_firmware, checksum_rule,
                                 firmware_status, firmware_statuses, iso, publish_status, published_uri,
                                 reboot_into_firmware, signing_material, wait_until)
-from simulator.operator import Action
+from simulator.operators.operator import Action
 from simulator.settings import Settings
-from simulator.states import (booted, energy_transfer_started, ev_connected_post_session, ev_disconnected,
+from simulator.station.states import (booted, energy_transfer_started, ev_connected_post_session, ev_disconnected,
                               stop_authorized)
-from simulator.station import Station, now_iso
+from simulator.station.station import Station, now_iso
 
 INSTALL = "Downloading Downloaded SignatureVerified Installing InstallRebooting"
 PUBLISH = ("CONFIGURED_SUPPORTS_PUBLISH_FIRMWARE", "publishing firmware on a Local Controller")

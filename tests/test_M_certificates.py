@@ -7,15 +7,15 @@ from typing import Any
 
 from cryptography import x509
 
-from simulator import actions
-from simulator.cert_store import hash_data, install_check_problem, load_pem_chain
-from simulator.checks import (ABSENT, HarnessError, OneOf, Rule, check, fail, in_round, in_state, require_support,
+from simulator.operators import actions
+from simulator.pki.cert_store import hash_data, install_check_problem, load_pem_chain
+from simulator.verdicts.checks import (ABSENT, HarnessError, OneOf, Rule, check, fail, in_round, in_state, require_support,
                               warn_unless)
-from simulator.certificate_status import OcspResponder, ocsp_result_problem
-from simulator.replies import get_installed_certificate_ids
+from simulator.services.certificate_status import OcspResponder, ocsp_result_problem
+from simulator.station.replies import get_installed_certificate_ids
 from simulator.settings import Settings
-from simulator.states import booted, certificate_installed, get_installed_certificates
-from simulator.station import Station
+from simulator.station.states import booted, certificate_installed, get_installed_certificates
+from simulator.station.station import Station
 
 ISO15118 = ("CONFIGURED_SUPPORTS_ISO15118", "ISO 15118 certificate handling")
 

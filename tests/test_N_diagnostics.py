@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator import actions
-from simulator.actions import cv
-from simulator.checks import ABSENT, PRESENT, CaseFailure, Rule, check, check_fields, check_that, fail, get_path
-from simulator.diagnostics import (customer_text, install_monitor, log_status, monitoring_data,
+from simulator.operators import actions
+from simulator.operators.actions import cv
+from simulator.verdicts.checks import ABSENT, PRESENT, CaseFailure, Rule, check, check_fields, check_that, fail, get_path
+from simulator.station.diagnostics import (customer_text, install_monitor, log_status, monitoring_data,
                                    notify_customer_information, send_monitoring_report)
 from simulator.settings import Settings
-from simulator.states import booted
-from simulator.station import Station, now_iso
+from simulator.station.states import booted
+from simulator.station.station import Station, now_iso
 
 CS = {"name": "ChargingStation"}
 POWER = {"name": "Power"}

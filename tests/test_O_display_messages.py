@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from simulator import actions
-from simulator.checks import ABSENT, PRESENT, Rule, check, check_fields, check_that, fail, in_state
-from simulator.display import notify_display_messages, stored_messages
+from simulator.operators import actions
+from simulator.verdicts.checks import ABSENT, PRESENT, Rule, check, check_fields, check_that, fail, in_state
+from simulator.station.display import notify_display_messages, stored_messages
 from simulator.settings import Settings
-from simulator.states import booted, energy_transfer_started, ev_disconnected
-from simulator.station import Station
+from simulator.station.states import booted, energy_transfer_started, ev_disconnected
+from simulator.station.station import Station
 
 
 # ---------------------------------------------------------------- helpers that read like the catalogue

@@ -2,9 +2,9 @@
 within CSMS_ACTION_TIMEOUT (the block's common rule), not the suite's CSMS_RESPONSE_TIMEOUT."""
 from __future__ import annotations
 
-from simulator.checks import OneOf, check
-from simulator.states import booted
-from simulator.station import Station, now_iso
+from simulator.verdicts.checks import OneOf, check
+from simulator.station.states import booted
+from simulator.station.station import Station, now_iso
 
 
 def custom_data(settings) -> dict:  # type: ignore[no-untyped-def]

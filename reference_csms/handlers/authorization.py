@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from simulator.certificates import issued_by
-from simulator.ocsp import HASHES, ocsp_url
+from simulator.pki.certificates import issued_by
+from simulator.services.ocsp import HASHES, ocsp_url
 
 from ..registry import fault, on, operator_action
 from .common import send_request

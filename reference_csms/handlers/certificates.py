@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
-from simulator.cert_store import HASHES, hash_data, same_hash_data
-from simulator.protocol import CALL, schema_problem
+from simulator.pki.cert_store import HASHES, hash_data, same_hash_data
+from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, on, operator_action
 from .common import send_request

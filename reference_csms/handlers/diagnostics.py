@@ -12,7 +12,7 @@ import itertools
 import json
 from typing import TYPE_CHECKING, Any
 
-from simulator.protocol import CALL, schema_problem
+from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply

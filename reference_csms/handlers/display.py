@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from simulator.protocol import CALL, schema_problem
+from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..registry import ActionError, fault, on, operator_action
 from ..session import CallErrorReply
-from simulator.protocol import CALL, schema_problem
+from simulator.wire.protocol import CALL, schema_problem
 
 from .common import now_iso, send_request
 

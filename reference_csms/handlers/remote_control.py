@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulator.protocol import CALL, schema_problem
+from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, operator_action
 from .availability import inoperative, known_target

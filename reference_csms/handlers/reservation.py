@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from simulator.protocol import CALL, schema_problem
+from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, on, operator_action
 from .availability import inoperative, known_target

@@ -13,14 +13,15 @@ from typing import Any
 
 from cryptography import x509
 
-from . import actions, smart_charging
-from .certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
+from simulator.operators import actions
+from simulator.station import smart_charging
+from simulator.pki.certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
-from .checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
-from .replies import change_availability as availability_reply
-from .replies import get_installed_certificate_ids, install_certificate, reserve_now
-from .station import CallError, Expectation, Station, now_iso
-from .transport import Credentials
+from simulator.verdicts.checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
+from simulator.station.replies import change_availability as availability_reply
+from simulator.station.replies import get_installed_certificate_ids, install_certificate, reserve_now
+from simulator.station.station import CallError, Expectation, Station, now_iso
+from simulator.wire.transport import Credentials
 
 
 # ---------------------------------------------------------------- Booted

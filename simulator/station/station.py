@@ -21,14 +21,14 @@ from typing import Any, Awaitable, Callable, Iterator, Union
 from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
-from .cert_store import CertificateStore
-from .checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, where
-from .device_model import DeviceModel
-from .model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
-from .protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
+from simulator.pki.cert_store import CertificateStore
+from simulator.verdicts.checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, where
+from simulator.station.device_model import DeviceModel
+from simulator.station.model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
+from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
                        schema_problem)
-from .trace import Trace, add_secret
-from .transport import ConnectError, Credentials, Endpoint, connect_station
+from simulator.verdicts.trace import Trace, add_secret
+from simulator.wire.transport import ConnectError, Credentials, Endpoint, connect_station
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 
@@ -462,7 +462,7 @@ class Station(ChargePoint):
                   armed: bool = True) -> Expectation:
         """Register a wait for a CSMS request now, before anything can make the CSMS send it.
 
-        ``action`` is the request's name, or the operator action (see ``simulator.actions``) that
+        ``action`` is the request's name, or the operator action (see ``simulator.operators.actions``) that
         makes the CSMS send it: then the request and its ``match`` come from the action. A wait
         that identifies nothing beyond the request's kind must say ``why`` no other request of
         that kind can come (a busy CSMS sends GetVariables, SetVariables, GetBaseReport,
@@ -563,14 +563,14 @@ class Station(ChargePoint):
         self._closed.set()  # wakes every wait, which then reports the problem
 
     def default_reply(self, action: str, payload: dict) -> dict:
-        from .replies import DEFAULT_REPLIES
+        from simulator.station.replies import DEFAULT_REPLIES
         handler = self.replies.get(action) or DEFAULT_REPLIES.get(action)
         if handler is None:
             return {}
         return handler(self, payload)
 
     def _after_reply(self, action: str, payload: dict, reply: dict) -> None:
-        from .replies import AFTER_REPLY
+        from simulator.station.replies import AFTER_REPLY
         follow = AFTER_REPLY.get(action)
         if follow:
             coro = follow(self, payload, reply)

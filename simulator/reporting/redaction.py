@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .trace import redact
+from simulator.verdicts.trace import redact
 
 _factory = logging.getLogRecordFactory()
 

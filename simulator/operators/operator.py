@@ -16,8 +16,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import fail
-from .trace import Trace, redact
+from simulator.verdicts.checks import fail
+from simulator.verdicts.trace import Trace, redact
 
 
 @dataclass

@@ -7,9 +7,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Iterable
 
-from .catalogue import Case
-from .sequence_svg import compact
-from .trace import redact
+from simulator.verdicts.catalogue import Case
+from simulator.reporting.sequence_svg import compact
+from simulator.verdicts.trace import redact
 
 #: verdict → (fill, emoji, legend text)
 VERDICTS = {

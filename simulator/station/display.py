@@ -7,7 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .station import Station
+    from simulator.station.station import Station
 
 
 def _running(station: "Station", transaction_id: str) -> bool:

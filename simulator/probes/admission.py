@@ -17,10 +17,10 @@ from websockets.client import ClientProtocol
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from .checks import check, check_that, fail
-from .protocol import SUBPROTOCOL
-from .tls_probes import EXPLICIT_ENDINGS, Channel, Ended, Offer, TlsInfo, TlsObserver, host_port, station_offer
-from .transport import ConnectError, Credentials, Endpoint, Upgrade, client_tls_context, open_websocket
+from simulator.verdicts.checks import check, check_that, fail
+from simulator.wire.protocol import SUBPROTOCOL
+from simulator.probes.tls_probes import EXPLICIT_ENDINGS, Channel, Ended, Offer, TlsInfo, TlsObserver, host_port, station_offer
+from simulator.wire.transport import ConnectError, Credentials, Endpoint, Upgrade, client_tls_context, open_websocket
 
 UPGRADED, HTTP_STATUS, NOT_HTTP = "upgraded", "http status", "not http"
 EXPLICIT_REFUSAL = "an explicit refusal (HTTP 401/403/404, TLS alert, close) was expected"

@@ -10,8 +10,8 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import Case
-from .trace import Frame
+from simulator.verdicts.catalogue import Case
+from simulator.verdicts.trace import Frame
 
 _FAILURE = re.compile(r"^(?P<case>TC_[A-P]_\d+)(?: \[(?P<round>[^\]]+)\])?(?: (?P<state>[A-Z][A-Za-z0-9-]+))?"
                       r" (?:step (?P<step>[\w.]+)(?: \([^)]*\))?|(?P<label>Post|before step 1|Connect-SP\d))"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from . import diagnostics, display, smart_charging
-from .station import now_iso
-from .trace import add_secret
+from simulator.station import diagnostics
+from simulator.station import display
+from simulator.station import smart_charging
+from simulator.station.station import now_iso
+from simulator.verdicts.trace import add_secret
 
 if TYPE_CHECKING:
-    from .station import Station
+    from simulator.station.station import Station
 
 REPORT_PART_SIZE = 5
 FOLLOW_UP = "follow-up"  # the step label of messages a default answer implies (none of the case's steps)
@@ -111,7 +113,7 @@ def change_availability(station: "Station", payload: dict) -> dict:
 def reserve_now(station: "Station", payload: dict) -> dict:
     """H01: the reservation is kept when Accepted: a specific EVSE must be Available; any EVSE needs
     one more Available EVSE than there are unspecified reservations."""
-    from .model import Reservation
+    from simulator.station.model import Reservation
     e = payload.get("evseId")
     if e is not None:
         if e not in station.model.evses:
@@ -275,7 +277,7 @@ def after_report(station: "Station", payload: dict, reply: dict) -> Awaitable | 
 
 async def send_triggered(station: "Station", message: str, evse: dict | None) -> None:
     if message == "BootNotification":
-        from .states import boot_notification
+        from simulator.station.states import boot_notification
         await boot_notification(station, reason="Triggered", step=FOLLOW_UP)
     elif message == "Heartbeat":
         await station.send("Heartbeat", {}, FOLLOW_UP)

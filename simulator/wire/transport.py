@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatus
 
-from .protocol import SUBPROTOCOL
+from simulator.wire.protocol import SUBPROTOCOL
 
 
 @dataclass

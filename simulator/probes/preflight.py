@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .checks import CaseFailure
-from .trace import Trace
-from .transport import Credentials, Endpoint
+from simulator.verdicts.checks import CaseFailure
+from simulator.verdicts.trace import Trace
+from simulator.wire.transport import Credentials, Endpoint
 
 
 async def _probe(settings: Any, creds: Credentials, endpoint: Endpoint) -> None:
-    from .states import boot_notification
-    from .station import Station
+    from simulator.station.states import boot_notification
+    from simulator.station.station import Station
     station = Station(settings, creds, endpoint, Trace())
     try:
         await station.connect(step="preflight")

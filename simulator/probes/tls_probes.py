@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from .certificates import common_name, key_description, key_strong_enough
-from .checks import HarnessError, OneOf, check, check_that, fail, where
-from .transport import ConnectError
+from simulator.pki.certificates import common_name, key_description, key_strong_enough
+from simulator.verdicts.checks import HarnessError, OneOf, check, check_that, fail, where
+from simulator.wire.transport import ConnectError
 
 #: A00.FR.318: IANA name -> OpenSSL name of the four suites the CSMS must support over TLS 1.2
 MANDATORY_SUITES: dict[str, str] = {

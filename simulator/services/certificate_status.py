@@ -19,8 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from .cert_store import hash_data, load_pem_chain, same_hash_data
-from .checks import HarnessError
+from simulator.pki.cert_store import hash_data, load_pem_chain, same_hash_data
+from simulator.verdicts.checks import HarnessError
 
 ALGORITHMS = {"SHA1": hashes.SHA1, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
 
@@ -80,7 +80,7 @@ class OcspResponder:
             await self._server.wait_closed()
 
     def answer_known(self, der_request: bytes) -> bytes | None:
-        """As a delegate of the harness's responder (simulator.ocsp): the answer for a Sub-CA of the
+        """As a delegate of the harness's responder (simulator.services.ocsp): the answer for a Sub-CA of the
         V2G chain, None for any other request."""
         answer = self.answer(der_request)
         return None if answer == _UNAUTHORIZED else answer

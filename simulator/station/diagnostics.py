@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .station import now_iso
+from simulator.station.station import now_iso
 
 if TYPE_CHECKING:
-    from .station import Station
+    from simulator.station.station import Station
 
 #: monitor types each GetMonitoringReport criterion selects (N02.FR.05)
 CRITERION_TYPES = {"ThresholdMonitoring": ("UpperThreshold", "LowerThreshold"),

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
-from .catalogue import Case
-from .checks import ABSENT, get_path
-from .messages import Failure, Message
-from .trace import redact
+from simulator.verdicts.catalogue import Case
+from simulator.verdicts.checks import ABSENT, get_path
+from simulator.verdicts.messages import Failure, Message
+from simulator.verdicts.trace import redact
 
 ROW = 20
 TOP = 44

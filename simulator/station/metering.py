@@ -2,7 +2,7 @@
 register at chosen instants, clock-aligned series, the main meter, signed readings (OCMF), and
 the running cost a CSMS must report for them.
 
-Readings always come from the station's registers (``simulator.model``); a series is sampled in
+Readings always come from the station's registers (``simulator.station.model``); a series is sampled in
 real time, each reading taken when its timestamp is reached, so timestamps and values agree.
 """
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .checks import Rule, check
-from .trace import timing
+from simulator.verdicts.checks import Rule, check
+from simulator.verdicts.trace import timing
 
 if TYPE_CHECKING:
-    from .model import Transaction
-    from .station import Station
+    from simulator.station.model import Transaction
+    from simulator.station.station import Station
 
 ENERGY = "Energy.Active.Import.Register"
 SIGNING_METHOD = "ECDSA-secp256r1-SHA256"

@@ -1,4 +1,4 @@
-"""Verdict diff of two runs (``python -m simulator.reports diff OLD NEW``): per block the cases that
+"""Verdict diff of two runs (``python -m simulator.reporting diff OLD NEW``): per block the cases that
 went pass→fail, fail→pass, are new or were removed, so CI can gate a CSMS release on "no
 regression" (exit 1 on any pass→fail; 2 when a summary cannot be read)."""
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _describe(summary: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m simulator.reports diff OLD/summary.json NEW/summary.json", file=sys.stderr)
+        print("usage: python -m simulator.reporting diff OLD/summary.json NEW/summary.json", file=sys.stderr)
         return 2
     try:
         old, new = load(argv[0]), load(argv[1])

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 
-from .checks import HarnessError
+from simulator.verdicts.checks import HarnessError
 
 #: hash algorithms of OCSPRequestDataType (and SHA1, which CertIDs often use)
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA256": hashes.SHA256,
@@ -345,7 +345,7 @@ def contract_material(settings: Any) -> ContractMaterial:
 
 def check_ocsp_request(step: int | str, records: list[OcspRecord], target: ContractTarget) -> None:
     """"OCSP request seen for X": the responder recorded a CertID for X's serial and issuer."""
-    from .checks import check_that
+    from simulator.verdicts.checks import check_that
     check_that(step, any(target.matches(r) for r in records),
                f"OCSP request for {target.name} (serial {target.serial:X}) expected at the responder while the "
                f"AuthorizeRequest was open, got {', '.join(map(str, records)) or 'none'}")

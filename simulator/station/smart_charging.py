@@ -12,11 +12,11 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from .checks import ABSENT, OneOf, Rule
-from .model import InstalledProfile
+from simulator.verdicts.checks import ABSENT, OneOf, Rule
+from simulator.station.model import InstalledProfile
 
 if TYPE_CHECKING:
-    from .station import Station
+    from simulator.station.station import Station
 
 VOLTAGE = 230.0          # V per phase, for A <-> W
 STATION_MAX_CURRENT = 32.0  # A per phase the hardware allows when no profile limits it

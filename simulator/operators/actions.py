@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .checks import ABSENT, PRESENT, OneOf, Rule
-from .operator import Action
-from .protocol import request_fields
+from simulator.verdicts.checks import ABSENT, PRESENT, OneOf, Rule
+from simulator.operators.operator import Action
+from simulator.wire.protocol import request_fields
 
 
 def _cv(component: str, variable: str, instance: str | None = None, evse: int | None = None,

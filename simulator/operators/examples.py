@@ -1,4 +1,4 @@
-"""``python -m simulator.operator_examples [REPORTS]``: the README's operator examples, taken from a
+"""``python -m simulator.operators.examples [REPORTS]``: the README's operator examples, taken from a
 real run. Every operator action the suite asked for in that run, once: the JSON the harness POSTed
 and the JSON the CSMS's action API answered, as the message traces of the Allure results recorded
 them (``operator action …`` / ``operator answer …``). Run it after the first command of the README,

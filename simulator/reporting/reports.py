@@ -3,13 +3,12 @@ overview and where the time went; per case in the HTML report the catalogue entr
 diagram of what passed; in Allure the catalogue steps with their frames, block, use case and
 requirements; in JUnit the requirements and the failing step as properties. Every text is redacted.
 
-``python -m simulator.reports diff OLD/summary.json NEW/summary.json`` compares two runs."""
+``python -m simulator.reporting.reports diff OLD/summary.json NEW/summary.json`` compares two runs."""
 from __future__ import annotations
 
 import contextlib
 import json
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -18,12 +17,12 @@ from typing import Any, Iterator
 
 import pytest
 
-from . import catalogue
-from .checks import HarnessError
-from .messages import Failure, assign_steps, failing_message, messages, parse_failure
-from .report_html import case_html, grid, overview_svg, overview_text
-from .sequence_svg import diagram
-from .trace import Trace, redact
+from simulator.verdicts import catalogue
+from simulator.verdicts.checks import HarnessError
+from simulator.verdicts.messages import Failure, assign_steps, failing_message, messages, parse_failure
+from simulator.reporting.html import case_html, grid, overview_svg, overview_text
+from simulator.reporting.sequence_svg import diagram
+from simulator.verdicts.trace import Trace, redact
 
 CASE_ID = re.compile(r"TC_([A-P])_(\d+)")
 BLOCKS = {
@@ -35,10 +34,10 @@ BLOCKS = {
 
 
 #: the 252 case ids of OCPP 2.0.1 Part 6 (the catalogue's seed list), to say what a run covers
-SEED_IDS = (Path(__file__).parent / "seed_ids.txt").read_text().split()
+SEED_IDS = (Path(__file__).resolve().parent.parent / "verdicts" / "seed_ids.txt").read_text().split()
 #: a case function of the suite: ``async def test_TC_E_01_…(`` (name, case id)
 CASE_TEST = re.compile(r"^(?:async )?def (test_(TC_[A-P]_\d+)\w*)\(", re.M)
-SUITE = Path(__file__).resolve().parent.parent / "tests"
+SUITE = Path(__file__).resolve().parents[2] / "tests"
 
 
 def implemented_cases() -> set[str]:
@@ -74,7 +73,7 @@ def harness_version() -> str:
         from importlib.metadata import version
         return version("ocpp201-csms-conformance")
     except Exception:
-        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+        text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
         m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
         return m.group(1) if m else "unknown"
 
@@ -92,7 +91,7 @@ def run_settings(settings: Any) -> dict[str, Any]:
     from its default, minus passwords and keys; values redacted, URL credentials removed."""
     if settings is None:
         return {}
-    from .settings import SECRET_SETTINGS
+    from simulator.settings import SECRET_SETTINGS
     out: dict[str, Any] = {}
     for name, spec in type(settings).model_fields.items():
         value = getattr(settings, name)
@@ -486,15 +485,3 @@ def _allure_steps(entry: catalogue.Case, trace: Trace, failure: Failure | None) 
         except (pytest.fail.Exception, pytest.skip.Exception):
             pass
 
-
-def main(argv: list[str]) -> int:
-    """``python -m simulator.reports diff OLD NEW``."""
-    if argv[:1] == ["diff"]:
-        from .report_diff import main as diff_main
-        return diff_main(argv[1:])
-    print("usage: python -m simulator.reports diff OLD/summary.json NEW/summary.json", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,16 @@
+"""The harness: simulated charging stations that play OCPP 2.0.1 Part 6 against a CSMS, and everything
+a case needs around them. Each subpackage holds one kind of thing and imports only the layers listed
+before it here (``selftest/test_layers.py`` keeps it so):
+
+- ``settings``    every setting the user gives (environment, ``.env``); imports nothing of the harness
+- ``verdicts``    what a verdict is and what it rests on: checks, the trace of frames, the catalogue
+- ``wire``        OCPP-J frames and schemas, WebSocket connections per security profile
+- ``pki``         X.509 material a station makes, holds and checks
+- ``services``    what a case hosts for the CSMS to reach (OCSP responder, certificate status)
+- ``operators``   how the CSMS under test is asked to act, and the actions a step asks for
+- ``station``     the simulated charging station, its default replies and the catalogue's reusable states
+- ``probes``      connection-level checks around a station (admission, TLS offers, preflight)
+- ``reporting``   the pytest plugin that writes the summary, HTML, Allure and JUnit views, and ``diff``
+- ``bench``       a benchmark of many stations against the reference CSMS (the only module that
+                  imports ``reference_csms``)
+"""

@@ -1,0 +1,17 @@
+"""``python -m simulator.reporting diff OLD NEW``: compare two runs' ``summary.json``."""
+from __future__ import annotations
+
+import sys
+
+from simulator.reporting.diff import main as diff_main
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["diff"]:
+        return diff_main(argv[1:])
+    print("usage: python -m simulator.reporting diff OLD/summary.json NEW/summary.json", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,6 @@
+"""The simulated charging station: its connection and message loop (``station``), what it holds
+(``model``, ``device_model``), what it does when the CSMS asks (``replies`` and the behaviour
+modules ``smart_charging``, ``metering``, ``diagnostics``, ``display``, ``firmware``) and the
+catalogue's reusable states (``states``). Inside the package the core (``station``, ``model``,
+``device_model``) imports no behaviour: the replies register themselves with the core. May import
+``verdicts``, ``wire``, ``pki``, ``services`` and ``operators``."""

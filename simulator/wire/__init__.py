@@ -1,0 +1,3 @@
+"""OCPP-J on the wire: frames and the official JSON schemas (``protocol``) and the WebSocket
+connection of each security profile, good and deliberately bad (``transport``). Imports nothing of
+the harness above ``verdicts``; the reference CSMS shares ``protocol``."""
