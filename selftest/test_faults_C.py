@@ -130,7 +130,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
 
 
 def _root_hashes(root: x509.Certificate) -> tuple[bytes, bytes]:
-    from simulator.services.ocsp import issuer_hashes
+    from simulator.pki.ocsp_ids import issuer_hashes
     name, key = issuer_hashes(root, "SHA256")
     return bytes.fromhex(name), bytes.fromhex(key)
 

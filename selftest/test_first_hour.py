@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from selftest.misbehaving_csms import MisbehavingCsms
-from selftest.support import FAST, ROOT, run_cases
+from selftest.support import ROOT, run_cases
 from simulator.settings import SettingError, load_settings
 
 

@@ -49,7 +49,10 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             if node.level:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([base] if base else []))
-            candidates = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            names = [f"{base}.{alias.name}" for alias in node.names]
+            # "from package import module" depends on the module (and the package's __init__ only
+            # when it names something that is not a module)
+            candidates = [n if n in known else base for n in names]
         else:
             continue
         for candidate in candidates:

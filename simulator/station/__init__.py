@@ -4,3 +4,5 @@ modules ``smart_charging``, ``metering``, ``diagnostics``, ``display``, ``firmwa
 catalogue's reusable states (``states``). Inside the package the core (``station``, ``model``,
 ``device_model``) imports no behaviour: the replies register themselves with the core. May import
 ``verdicts``, ``wire``, ``pki``, ``services`` and ``operators``."""
+
+from simulator.station import replies as _replies  # noqa: E402,F401  (registers the default answers with the core)

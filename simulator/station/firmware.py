@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from simulator.pki.certificates import chain_problem
 from simulator.verdicts.checks import HarnessError, Rule, check, fail
+from simulator.station.boot import boot_notification, report_connectors
 from simulator.station.station import Station
 
 
@@ -158,7 +159,6 @@ def accept_update(station: Station, status: str = "Accepted") -> Any:
 async def reboot_into_firmware(station: Station, boot_step: int) -> None:
     """Reboot: close (1000), reconnect (Connect-SP1), BootNotification reason FirmwareUpdate (answer at
     ``boot_step``, Accepted), then report Available for every connector (answers at ``boot_step`` + 1)."""
-    from simulator.station.states import boot_notification, report_connectors
     await station.reconnect(step=boot_step - 1)
     response = await boot_notification(station, "FirmwareUpdate", boot_step)
     check(boot_step, "status", response["status"], "Accepted")

@@ -7,16 +7,12 @@ message after TriggerMessage); those run only for requests no case is waiting fo
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
-from simulator.station import diagnostics
-from simulator.station import display
-from simulator.station import smart_charging
-from simulator.station.station import now_iso
+from simulator.station import diagnostics, display, smart_charging
+from simulator.station.boot import boot_notification
+from simulator.station.station import AFTER_REPLY, DEFAULT_REPLIES, Station, now_iso
 from simulator.verdicts.trace import add_secret
-
-if TYPE_CHECKING:
-    from simulator.station.station import Station
 
 REPORT_PART_SIZE = 5
 FOLLOW_UP = "follow-up"  # the step label of messages a default answer implies (none of the case's steps)
@@ -202,7 +198,7 @@ def data_transfer(station: "Station", payload: dict) -> dict:
     return {"status": "UnknownVendorId"}
 
 
-DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
+DEFAULT_REPLIES.update({
     "CancelReservation": cancel_reservation,
     "CertificateSigned": _status("Accepted"),
     "ChangeAvailability": change_availability,
@@ -243,7 +239,7 @@ DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {
     "UnlockConnector": unlock_connector,
     "UnpublishFirmware": unpublish_firmware,
     "UpdateFirmware": _status("Rejected"),  # L01: no update a case has not scripted
-}
+})
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -277,7 +273,6 @@ def after_report(station: "Station", payload: dict, reply: dict) -> Awaitable | 
 
 async def send_triggered(station: "Station", message: str, evse: dict | None) -> None:
     if message == "BootNotification":
-        from simulator.station.states import boot_notification
         await boot_notification(station, reason="Triggered", step=FOLLOW_UP)
     elif message == "Heartbeat":
         await station.send("Heartbeat", {}, FOLLOW_UP)
@@ -397,7 +392,7 @@ def after_cancel_reservation(station: "Station", payload: dict, reply: dict) -> 
     return report_changes(station, reserved, "Available")
 
 
-AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
+AFTER_REPLY.update({
     "CustomerInformation": after_customer_information,
     "GetDisplayMessages": after_display_messages,
     "GetLog": after_get_log,
@@ -409,4 +404,4 @@ AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable | None]] = {
     "GetBaseReport": after_base_report,
     "GetReport": after_report,
     "TriggerMessage": after_trigger,
-}
+})

@@ -17,7 +17,8 @@ from simulator.operators import actions
 from simulator.station import smart_charging
 from simulator.pki.certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
-from simulator.verdicts.checks import ABSENT, OneOf, Rule, check, check_fields, check_that, fail, in_state
+from simulator.verdicts.checks import ABSENT, OneOf, Rule, check, check_fields, fail, in_state
+from simulator.station.boot import boot_notification, report_connectors
 from simulator.station.replies import change_availability as availability_reply
 from simulator.station.replies import get_installed_certificate_ids, install_certificate, reserve_now
 from simulator.station.station import CallError, Expectation, Station, now_iso
@@ -25,29 +26,6 @@ from simulator.wire.transport import Credentials
 
 
 # ---------------------------------------------------------------- Booted
-async def boot_notification(station: Station, reason: str = "PowerUp", step: int | str | None = None) -> dict:
-    """BootNotificationRequest with the configured model/vendor; remembers interval and time."""
-    s = station.settings
-    response = await station.send("BootNotification", {
-        "reason": reason,
-        "chargingStation": {"model": s.CONFIGURED_CP_MODEL, "vendorName": s.CONFIGURED_CP_VENDOR}}, step)
-    station.boot_interval = response["interval"]
-    station.boot_time = response["currentTime"]
-    if response["status"] == "Accepted" and response["interval"] > 0:
-        hb = station.device.find({"name": "OCPPCommCtrlr"}, {"name": "HeartbeatInterval"})
-        if hb:
-            hb.value = str(response["interval"])
-    return response
-
-
-async def report_connectors(station: Station, step: int | str | None = None,
-                            statuses: dict[tuple[int, int], str] | None = None) -> None:
-    """Report every connector (Available unless ``statuses`` says otherwise)."""
-    for e, c in station.model.connectors():
-        status = (statuses or {}).get((e, c), "Available")
-        await station.report_status(e, c, status, step)
-
-
 async def booted(station: Station, reason: str = "PowerUp",
                  statuses: dict[tuple[int, int], str] | None = None) -> dict:
     """Booted: boot Accepted, then every connector reported."""

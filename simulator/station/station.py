@@ -42,6 +42,12 @@ class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
     follow-up message the station drops when it goes offline not a CSMS error."""
 UNSET: Any = object()
 
+#: the station's normal answer to each CSMS request a case is not waiting for, and the follow-up
+#: messages OCPP requires after some answers (NotifyReport after GetBaseReport, …). Filled by
+#: ``simulator.station.replies`` when the package is imported: the core knows no behaviour.
+DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {}
+AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable[Any] | None]] = {}
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -563,14 +569,12 @@ class Station(ChargePoint):
         self._closed.set()  # wakes every wait, which then reports the problem
 
     def default_reply(self, action: str, payload: dict) -> dict:
-        from simulator.station.replies import DEFAULT_REPLIES
         handler = self.replies.get(action) or DEFAULT_REPLIES.get(action)
         if handler is None:
             return {}
         return handler(self, payload)
 
     def _after_reply(self, action: str, payload: dict, reply: dict) -> None:
-        from simulator.station.replies import AFTER_REPLY
         follow = AFTER_REPLY.get(action)
         if follow:
             coro = follow(self, payload, reply)
