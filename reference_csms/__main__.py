@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from .app import CentralSystem
+from .app import CsmsServer
 from .config import CsmsConfig, StationReg, TariffReg, TokenReg
 from .registry import FAULTS
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     async def run() -> None:
-        csms = CentralSystem(config)
+        csms = CsmsServer(config)
         await csms.start()
         # the server certificates name localhost: the wss address is printed so that it verifies as printed
         tls_host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else config.host

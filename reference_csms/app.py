@@ -1,4 +1,5 @@
-"""The reference CSMS: WebSocket endpoints (SP1 on ws, SP2/SP3 on wss), sessions, action API."""
+"""The reference CSMS on the network: WebSocket endpoints (SP1 on ws, SP2/SP3 on wss) and the action
+API over HTTP, around the CentralSystem the handlers see."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +8,6 @@ import binascii
 import hmac
 import json
 import logging
-import random
 from http import HTTPStatus
 from typing import Any, Iterator
 
@@ -20,50 +20,24 @@ from simulator.wire.protocol import SUBPROTOCOL
 
 from . import handlers  # noqa: F401  (registers the behaviour)
 from .busy import BusyStation, Step, plan
+from .central import CentralSystem, CsmsSession
 from .config import CsmsConfig
-from .registry import ACTIONS, FAULTS, ActionError
-from .session import CsmsSession
-from .store import Store
+from .registry import ActionError
 from .tls import server_context
 
 log = logging.getLogger("reference_csms")
-OPTIONS = ("base_report_at_boot", "query_on_reconnect", "busy")
 
 
-class CentralSystem:
+class CsmsServer(CentralSystem):
+    """The CSMS on the network: its endpoints, the admission of stations, and their sessions."""
+
     def __init__(self, config: CsmsConfig) -> None:
-        wrong = [o for o in config.options if o not in OPTIONS]
-        if wrong:
-            raise ValueError(f"unknown reference CSMS option(s): {', '.join(wrong)}; known: {', '.join(OPTIONS)}")
-        unknown = [f for f in config.faults if f not in FAULTS]
-        if unknown:
-            raise ValueError(f"unknown reference CSMS fault(s): {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(FAULTS))}")
-        self.config = config
-        #: seed of the busy option's requests; picked at start when not given (logged, shown by pytest)
-        self.seed: int = config.seed if config.seed is not None else random.randrange(1_000_000)
-        self.store = Store(config.database)
-        self.store.load(config)
-        self.sessions: dict[str, CsmsSession] = {}
+        super().__init__(config)
         self.busy_plans: dict[str, Iterator[Step]] = {}  # per station, continued across its connections
         self._servers: list[Any] = []
         self.ws_port: int | None = None
         self.wss_port: int | None = None
         self.api_port: int | None = None
-
-    def option(self, name: str) -> bool:
-        return name in self.config.options
-
-    def fault(self, name: str) -> bool:
-        if name not in FAULTS:
-            raise KeyError(f"fault {name} is not declared")
-        return name in self.config.faults
-
-    def raise_profile(self, station_id: str, profile: int) -> None:
-        """A05: after a station booted at the profile it was told to use, the lower one is refused."""
-        row = self.store.station(station_id)
-        if row["pending_profile"] == profile and not self.fault("downgrade_security_profile"):
-            self.store.update_station(station_id, security_profile=profile, pending_profile=None)
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -205,23 +179,7 @@ class CentralSystem:
             if self.sessions.get(station_id) is session:
                 del self.sessions[station_id]
 
-    def session(self, station_id: str) -> CsmsSession:
-        session = self.sessions.get(station_id)
-        if session is None:
-            raise ActionError(f"station {station_id} is not connected", 409)
-        return session
-
     # ------------------------------------------------------------ operator action API
-    async def perform(self, action: dict[str, Any]) -> dict[str, Any]:
-        name = action.get("action")
-        station_id = action.get("stationId")
-        handler = ACTIONS.get(name)
-        if handler is None:
-            raise ActionError(f"action {name!r} is not supported by the reference CSMS", 501)
-        if not isinstance(station_id, str) or self.store.station(station_id) is None:
-            raise ActionError(f"unknown station {station_id!r}", 404)
-        return await handler(self, station_id, action.get("params") or {})
-
     async def _api(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         status, body = 200, {}
         try:

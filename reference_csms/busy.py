@@ -8,7 +8,8 @@ against such a CSMS; with this option the reference CSMS is one, reproducibly:
   for to every station the CSMS has accepted on its connection, following the station's
   :func:`plan` (``random.Random(seed + a stable hash of the station id)``, continued across the
   station's connections, so a failing run can be replayed with the same seed);
-- :func:`embellish` adds optional, schema-allowed fields to every answer of the CSMS.
+- :func:`~reference_csms.optional_fields.embellish` adds optional, schema-allowed fields to every
+  answer of the CSMS (a module of its own: the session calls it, and this one needs the session).
 
 The variables it reads and writes are ones the suite's cases never depend on, and it writes back
 only the value the station has just reported, so nothing in the station's behaviour changes.
@@ -16,22 +17,16 @@ only the value the station has just reported, so nothing in the station's behavi
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 import logging
 import random
 import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from ocpp.messages import get_validator
-
-from simulator.wire.protocol import CALLRESULT, OCPP_VERSION, schema_problem
-
 if TYPE_CHECKING:
-    from .session import CsmsSession
+    from .central import CsmsSession
 
 log = logging.getLogger("reference_csms")
 
@@ -211,38 +206,3 @@ BUILDERS: dict[str, Callable[[BusyStation, random.Random], Any]] = {
     "GetVariablesUnrelated": BusyStation.get_variables_unrelated,
     "GetReportUnrelated": BusyStation.get_report_unrelated}
 assert set(BUILDERS) == set(KINDS)
-
-
-# ---------------------------------------------------------------- optional fields in answers
-CUSTOM_DATA = {"vendorId": "org.reference.csms", "busy": True}
-STATUS_INFO = {"reasonCode": "Informational", "additionalInfo": "optional field of the reference CSMS's busy option"}
-
-
-def _properties(action: str) -> dict[str, Any]:
-    return get_validator(CALLRESULT, action, OCPP_VERSION).schema.get("properties", {})
-
-
-def embellish(action: str, response: dict[str, Any]) -> dict[str, Any]:
-    """The answer with optional fields its schema allows and no case asks for: customData,
-    statusInfo, and idTokenInfo's cacheExpiryDateTime/language1. Required fields and every value
-    already there stay as they are; if the result would break the schema, the answer is unchanged."""
-    try:
-        properties = _properties(action)
-    except OSError:
-        return response
-    richer = copy.deepcopy(response)
-    if "customData" in properties:
-        richer.setdefault("customData", dict(CUSTOM_DATA))
-    if "statusInfo" in properties:
-        richer.setdefault("statusInfo", dict(STATUS_INFO))
-    info = richer.get("idTokenInfo")
-    if isinstance(info, dict):
-        expiry = datetime.now(timezone.utc) + timedelta(hours=1)
-        info.setdefault("cacheExpiryDateTime", expiry.isoformat(timespec="seconds").replace("+00:00", "Z"))
-        info.setdefault("language1", "en")
-        info.setdefault("customData", dict(CUSTOM_DATA))
-    problem = schema_problem(action, CALLRESULT, richer)
-    if problem:
-        log.warning("busy: optional fields would break %sResponse (%s); sent without them", action, problem)
-        return response
-    return richer

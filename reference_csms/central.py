@@ -1,27 +1,29 @@
-"""One connected station as the CSMS sees it, on the ``ocpp`` library's v201 ChargePoint."""
+"""The CSMS as its behaviour sees it: configuration, store, named faults and options, and the
+session of each connected station. The CSMS and a session refer to each other, so they share one
+module; the network server (``app``) builds on it, and no handler needs more than it."""
 from __future__ import annotations
 
 import asyncio
 import inspect
 import json
 import logging
+import random
 import uuid
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed
 
 from simulator.wire.protocol import CALL, CALLERROR, CALLRESULT, FrameError, dumps, parse_frame, schema_problem
 
-from .busy import embellish
-from .registry import MESSAGE_HANDLERS
-
-if TYPE_CHECKING:
-    from .app import CentralSystem
+from .config import CsmsConfig
+from .optional_fields import embellish
+from .registry import ACTIONS, FAULTS, MESSAGE_HANDLERS, ActionError, CallErrorReply, NoReply
+from .store import Store
 
 log = logging.getLogger("reference_csms")
-
+OPTIONS = ("base_report_at_boot", "query_on_reconnect", "busy")
 
 #: B02.FR.09: while a station is Pending, what it sends because the CSMS asked is not refused.
 ASKED_BY = {"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport"}
@@ -29,12 +31,62 @@ TRIGGERED_AS = {"SignChargingStationCertificate": "SignCertificate", "SignV2GCer
                 "SignCombinedCertificate": "SignCertificate"}
 
 
+class CentralSystem:
+    def __init__(self, config: CsmsConfig) -> None:
+        wrong = [o for o in config.options if o not in OPTIONS]
+        if wrong:
+            raise ValueError(f"unknown reference CSMS option(s): {', '.join(wrong)}; known: {', '.join(OPTIONS)}")
+        unknown = [f for f in config.faults if f not in FAULTS]
+        if unknown:
+            raise ValueError(f"unknown reference CSMS fault(s): {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(FAULTS))}")
+        self.config = config
+        #: seed of the busy option's requests; picked at start when not given (logged, shown by pytest)
+        self.seed: int = config.seed if config.seed is not None else random.randrange(1_000_000)
+        self.store = Store(config.database)
+        self.store.load(config)
+        self.sessions: dict[str, CsmsSession] = {}
+
+    def option(self, name: str) -> bool:
+        return name in self.config.options
+
+    def fault(self, name: str) -> bool:
+        if name not in FAULTS:
+            raise KeyError(f"fault {name} is not declared")
+        return name in self.config.faults
+
+    def raise_profile(self, station_id: str, profile: int) -> None:
+        """A05: after a station booted at the profile it was told to use, the lower one is refused."""
+        row = self.store.station(station_id)
+        if row["pending_profile"] == profile and not self.fault("downgrade_security_profile"):
+            self.store.update_station(station_id, security_profile=profile, pending_profile=None)
+
+    def session(self, station_id: str) -> CsmsSession:
+        session = self.sessions.get(station_id)
+        if session is None:
+            raise ActionError(f"station {station_id} is not connected", 409)
+        return session
+
+    async def perform(self, action: dict[str, Any]) -> dict[str, Any]:
+        """One operator action (the action API's request body): the handler registered for it."""
+        name = action.get("action")
+        station_id = action.get("stationId")
+        handler = ACTIONS.get(name)
+        if handler is None:
+            raise ActionError(f"action {name!r} is not supported by the reference CSMS", 501)
+        if not isinstance(station_id, str) or self.store.station(station_id) is None:
+            raise ActionError(f"unknown station {station_id!r}", 404)
+        return await handler(self, station_id, action.get("params") or {})
+
+
 class RequestFailed(Exception):
     """The station did not answer a CSMS request with a valid CALLRESULT."""
 
 
 class CsmsSession(ChargePoint):
-    def __init__(self, csms: "CentralSystem", station_id: str, connection: Any, profile: int) -> None:
+    """One connected station as the CSMS sees it, on the ``ocpp`` library's generic ChargePoint."""
+
+    def __init__(self, csms: CentralSystem, station_id: str, connection: Any, profile: int) -> None:
         super().__init__(station_id, connection, response_timeout=csms.config.request_timeout)
         self._ocpp_version = "2.0.1"
         self.csms = csms
@@ -211,15 +263,3 @@ class CsmsSession(ChargePoint):
 
     async def close(self) -> None:
         await self._connection.close()
-
-
-class CallErrorReply:
-    """Returned by a handler to answer with a CALLERROR instead of a CALLRESULT."""
-
-    def __init__(self, code: str, description: str = "") -> None:
-        self.code = code
-        self.description = description
-
-
-class NoReply:
-    """Returned by a handler to answer nothing at all (a CSMS that drops the message)."""

@@ -5,7 +5,7 @@ import asyncio
 import threading
 from concurrent.futures import Future
 
-from .app import CentralSystem
+from .app import CsmsServer
 from .config import CsmsConfig
 
 
@@ -14,13 +14,13 @@ class EmbeddedCsms:
 
     def __init__(self, config: CsmsConfig) -> None:
         self.config = config
-        self.csms: CentralSystem | None = None
+        self.csms: CsmsServer | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="reference-csms", daemon=True)
 
-    def start(self, timeout: float = 15) -> CentralSystem:
+    def start(self, timeout: float = 15) -> CsmsServer:
         self._thread.start()
-        self.csms = CentralSystem(self.config)
+        self.csms = CsmsServer(self.config)
         asyncio.run_coroutine_threadsafe(self.csms.start(), self._loop).result(timeout)
         return self.csms
 

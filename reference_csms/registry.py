@@ -1,5 +1,7 @@
 """Where the CSMS's behaviour is plugged in: one handler per CS→CSMS message, one function per
-operator action, and the catalogue of named faults. Each block's module registers its own."""
+operator action, and the catalogue of named faults. Each block's module registers its own.
+What a handler may return besides a response payload is here too, so that the handlers and the
+session that calls them share it without importing each other."""
 from __future__ import annotations
 
 import sys
@@ -15,7 +17,8 @@ FAULT_MODULES: dict[str, str] = {}  # fault -> the module that declares it
 
 
 def on(action: str) -> Callable[[MessageHandler], MessageHandler]:
-    """``@on("BootNotification")``: handler(session, payload) -> response payload."""
+    """``@on("BootNotification")``: handler(session, payload) -> response payload, a
+    :class:`CallErrorReply` or :class:`NoReply` (or an awaitable of one)."""
     def register(fn: MessageHandler) -> MessageHandler:
         if action in MESSAGE_HANDLERS:  # two modules answering one message: the later would win silently
             raise RuntimeError(f"{action} is handled twice ({MESSAGE_HANDLERS[action].__module__}, {fn.__module__})")
@@ -50,3 +53,15 @@ class ActionError(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+class CallErrorReply:
+    """Returned by a handler to answer with a CALLERROR instead of a CALLRESULT."""
+
+    def __init__(self, code: str, description: str = "") -> None:
+        self.code = code
+        self.description = description
+
+
+class NoReply:
+    """Returned by a handler to answer nothing at all (a CSMS that drops the message)."""

@@ -19,7 +19,7 @@ from .config import CsmsConfig
 from .registry import fault
 
 if TYPE_CHECKING:
-    from .app import CentralSystem
+    from .central import CentralSystem
 
 ACCEPT_OLD_TLS = fault("accept_tls_1_1", "the wss endpoint also accepts TLS 1.0/1.1 handshakes")
 MAX_TLS_1_1 = fault("tls_max_1_1", "the wss endpoint's highest TLS version is 1.1: it negotiates TLS 1.1 with a "

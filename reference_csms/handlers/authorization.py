@@ -38,8 +38,7 @@ from ..registry import fault, on, operator_action
 from .common import send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 ACCEPT_BAD = fault("accept_bad_tokens", "answers Accepted for id tokens it does not know or holds as Invalid, "
                                         "Blocked or past their expiry")

@@ -4,18 +4,21 @@ an EVSE or a connector (G03, G04).
 The CSMS keeps what each station reports per connector (StatusNotification, NotifyEvent
 AvailabilityState) and the operational status it set per target (evse 0 = the whole station,
 connector 0 = the whole EVSE): Applied when the station answered Accepted, Scheduled while a
-transaction delays it. Remote starts and reservations ask :func:`inoperative` before they use an EVSE."""
+transaction delays it. Remote starts and reservations ask :func:`.evse_state.inoperative` before they
+use an EVSE."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from .common import acknowledge, forward, send_request
+from .diagnostics import monitor_event_refusal
+from .evse_state import known_target
+from .reservation import released
+from .transactions import available_refusal
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 WHOLE_STATION = fault("availability_whole_station", "ChangeAvailability of an EVSE or a connector is sent for the whole station (evse left out)")
 CONNECTOR_AS_EVSE = fault("availability_connector_as_evse", "ChangeAvailability of a connector is sent for its whole EVSE (connectorId left out)")
@@ -32,14 +35,12 @@ forward("CostUpdated")
 @on("StatusNotification")
 def status_notification(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     """G01: remember the connector's status (what reservations and remote starts look at)."""
-    from .transactions import available_refusal
     refusal = available_refusal(session, payload)
     if refusal is not None:
         return refusal
     session.store.set_variable(session.id, f"Connector/{payload['evseId']}/{payload['connectorId']}",
                                "AvailabilityState", payload["connectorStatus"])
     if payload["connectorStatus"] == "Available":
-        from .reservation import released
         released(session.csms, session.id, payload["evseId"])
     return {}
 
@@ -49,7 +50,6 @@ def notify_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     """G01/G05: AvailabilityState events update the connector's status; a connector problem (e.g.
     ConnectorPlugRetentionLock Problem true, G05.FR.03) is remembered for the connector; monitor
     events (N07/N08) are in the message log."""
-    from .diagnostics import monitor_event_refusal
     refusal = monitor_event_refusal(session, payload)
     if refusal is not None:
         return refusal
@@ -65,27 +65,6 @@ def notify_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
             where = f"{component['name']}/{evse['id']}/{evse.get('connectorId', 0)}"
             session.store.set_variable(session.id, where, "Problem", event["actualValue"])
     return {}
-
-
-# ------------------------------------------------------------ what the CSMS knows
-def known_target(csms: "CentralSystem", station_id: str, evse: int | None, connector: int | None) -> bool:
-    """Whether the station reported a connector inside the target (the whole station always is)."""
-    if evse is None:
-        return True
-    return any(e == evse and connector in (None, c) for e, c in csms.store.connectors(station_id))
-
-
-def inoperative(csms: "CentralSystem", station_id: str, evse: int, connector: int | None = None) -> bool:
-    """Whether the EVSE (or connector) is out of service because the CSMS made it, its EVSE or the
-    station Inoperative: such a change covers it and the station reports all its connectors
-    Unavailable (a Scheduled change counts once reported; a station that reports them Available
-    again, e.g. after a restart, is believed)."""
-    reported = [s for (e, c), s in csms.store.connector_statuses(station_id).items() if e == evse and connector in (None, c)]
-    if not reported or any(s != "Unavailable" for s in reported):
-        return False
-    return any(row["operational_status"] == "Inoperative" and row["evse"] in (0, evse)
-               and (row["connector"] == 0 or connector in (None, row["connector"]))
-               for row in csms.store.availability(station_id))
 
 
 # ------------------------------------------------------------ operator actions

@@ -28,8 +28,7 @@ from ..registry import ActionError, fault, on, operator_action
 from .common import send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 log = logging.getLogger("reference_csms")
 

@@ -5,8 +5,10 @@ import inspect
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from ..registry import on, operator_action
+
 if TYPE_CHECKING:
-    from ..app import CentralSystem
+    from ..central import CentralSystem
 
 
 def now_iso() -> str:
@@ -31,7 +33,6 @@ def send_request(csms: "CentralSystem", station_id: str, action: str, payload: d
 def forward(action: str) -> None:
     """Register an operator action that sends the OCPP request ``action`` with the params as its
     payload (the CSMS does what its operator asked, e.g. ChangeAvailability of an EVSE)."""
-    from ..registry import operator_action
 
     @operator_action(action)
     async def send(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +41,5 @@ def forward(action: str) -> None:
 
 def acknowledge(*actions: str) -> None:
     """Register CS→CSMS notifications whose answer has no content beyond a CALLRESULT."""
-    from ..registry import on
     for action in actions:
         on(action)(lambda session, payload: {})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from ..registry import fault, on
 
 if TYPE_CHECKING:
-    from ..session import CsmsSession
+    from ..central import CsmsSession
 
 KNOWN_VENDORS: dict[str, set[str]] = {}  # vendorId -> messageIds this CSMS implements: none
 ACCEPT_ANY_VENDOR = fault("accept_unknown_vendor", "answers DataTransfer Accepted for a vendorId it does not implement")

@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.wire.protocol import CALL, schema_problem
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from .common import send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 LOG_WRONG_TYPE = fault("get_log_wrong_type", "GetLog asks for the other log type (DiagnosticsLog <-> SecurityLog)")
 LOG_WRONG_LOCATION = fault("get_log_wrong_location", "GetLog puts its own upload URL in log.remoteLocation instead of the asked one")

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.wire.protocol import CALL, schema_problem
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from .common import send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 PRIORITY_CYCLED = fault("display_wrong_priority", "SetDisplayMessage sends the next priority of AlwaysFront, InFront, NormalCycle instead of the asked one")
 STATE_CYCLED = fault("display_wrong_state", "SetDisplayMessage sends the next state of Charging, Faulted, Idle, Unavailable instead of the asked one")

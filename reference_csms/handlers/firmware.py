@@ -22,9 +22,8 @@ from ..registry import ActionError, fault, on, operator_action
 from .common import now_iso, send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
+    from ..central import CentralSystem, CsmsSession
     from ..config import FirmwareReg
-    from ..session import CsmsSession
 
 log = logging.getLogger("reference_csms")
 

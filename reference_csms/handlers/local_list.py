@@ -16,8 +16,7 @@ from .authorization import token_info
 from .common import send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 VERSION_WRONG = fault("local_list_version_wrong", "sends Full lists with versionNumber 0 and differential updates "
                                                   "with the installed version instead of a higher one")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..registry import fault, on
-from ..session import CallErrorReply, NoReply
+from ..registry import CallErrorReply, NoReply, fault, on
 
 if TYPE_CHECKING:
-    from ..session import CsmsSession
+    from ..central import CsmsSession
 
 REJECT_METER_VALUES = fault("reject_meter_values", "answers every MeterValuesRequest by a CALLERROR")
 REJECT_CLOCK = fault("reject_clock_aligned_values",

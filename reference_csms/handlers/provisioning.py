@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from simulator.wire.protocol import CALL, schema_problem
 
 from .common import now_iso, send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 REJECT_BOOT = fault("reject_every_boot", "answers every BootNotificationRequest with Rejected")
 ZERO_INTERVAL = fault("boot_interval_zero", "accepts boots with interval 0")

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, operator_action
-from .availability import inoperative, known_target
 from .common import send_request
+from .evse_state import inoperative, known_target
 from .reservation import blocking_reservation
 from .smart_charging import remote_start_profile
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
+    from ..central import CentralSystem
 
 WRONG_TOKEN_TYPE = fault("remote_start_wrong_token_type", "RequestStartTransaction carries the asked idToken with another type (ISO14443, or Central when ISO14443 was asked)")
 WRONG_START_EVSE = fault("remote_start_wrong_evse", "RequestStartTransaction names the EVSE after the asked one")

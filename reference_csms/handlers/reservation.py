@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, fault, on, operator_action
-from .availability import inoperative, known_target
 from .common import send_request
+from .evse_state import inoperative, known_target
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 EXPIRY_IN_PAST = fault("reservation_expiry_in_past", "ReserveNow carries an expiryDateTime a minute in the past")
 WRONG_EVSE = fault("reservation_wrong_evse", "ReserveNow names the EVSE after the asked one, and EVSE 1 when asked for any EVSE")

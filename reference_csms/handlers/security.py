@@ -14,14 +14,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from ..tls import load_ca, sign
 from .common import now_iso, send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 fault("accept_wrong_password", "accepts Basic Auth with any password or username")
 fault("downgrade_security_profile", "accepts a station on a lower security profile than it was upgraded to")

@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.wire.protocol import CALL, schema_problem
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from .common import now_iso, send_request
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 WRONG_PURPOSE = fault("wrong_profile_purpose", "sends another chargingProfilePurpose than asked (in the profiles it sets and the criteria it asks by)")
 WRONG_KIND = fault("wrong_profile_kind", "sends another chargingProfileKind than asked (Absolute <-> Relative, Recurring -> Absolute)")

@@ -19,7 +19,7 @@ from ..registry import fault
 if TYPE_CHECKING:
     import sqlite3
 
-    from ..session import CsmsSession
+    from ..central import CsmsSession
 
 OMIT_TOTAL_COST = fault("omit_total_cost", "answers the Ended TransactionEventRequest without totalCost")
 COST_FROM_REGISTER = fault("cost_from_register",

@@ -13,15 +13,15 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ..registry import ActionError, fault, on, operator_action
-from ..session import CallErrorReply
-from . import meter_values, tariff
+from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from .authorization import for_event, token_info
 from .common import send_request
+from .meter_values import record_transaction_values
+from .meter_values import refusal as meter_values_refusal
+from .tariff import settle
 
 if TYPE_CHECKING:
-    from ..app import CentralSystem
-    from ..session import CsmsSession
+    from ..central import CentralSystem, CsmsSession
 
 ACCEPT_UNKNOWN = fault("accept_unknown_tokens", "answers Accepted for id tokens it does not know or holds as Invalid")
 OMIT_TOKEN_INFO = fault("omit_id_token_info", "answers TransactionEventRequests that carry an idToken without idTokenInfo")
@@ -143,19 +143,19 @@ def transaction_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     checked against the stored tokens (E01.FR.11/12)."""
     tx_id = payload["transactionInfo"]["transactionId"]
     before = session.store.transaction(session.id, tx_id)
-    refusal = _refusal(session, payload, before) or meter_values.refusal(
+    refusal = _refusal(session, payload, before) or meter_values_refusal(
         session, "TransactionEvent", payload.get("meterValue", []))
     if refusal is not None:
         return refusal
     tx = session.store.record_event(session.id, payload)
-    meter_values.record_transaction_values(session, payload)
+    record_transaction_values(session, payload)
     response: dict[str, Any] = {}
     if "idToken" in payload and not session.csms.fault(OMIT_TOKEN_INFO):
         response["idTokenInfo"] = _token_info_for_event(session, payload, before)
     if payload["eventType"] == "Ended" and _missing_seq_nos(tx) and not session.csms.fault(IGNORE_SEQ_GAPS):
         # E14: events of T are still queued at the station; ask it about T once the answer is out
         session.later(session.request("GetTransactionStatus", status_request(session.csms, tx_id)))
-    tariff.settle(session, payload, tx, response)
+    settle(session, payload, tx, response)
     return response
 
 
