@@ -106,7 +106,7 @@ def assert_every_fault_proven(module: str, proven: dict[str, dict[str, str]]) ->
 
 
 # ---------------------------------------------------------------- fault proofs in the cases' own steps
-CATALOGUE = ROOT / "simulator" / "testcases"  # the catalogue as it ships with the harness
+CATALOGUE = ROOT / "simulator" / "verdicts" / "testcases"  # the catalogue as it ships with the harness
 _PROOF = re.compile(r"^(TC_[A-P]_\d+)(?:\(?\s*\[[^\]]*\]\)?\??)?\s+(?:(\w+)\s+)?(?:steps?\s+\d|Post\b)")
 
 

@@ -1,7 +1,7 @@
 """The reports a CSMS engineer reads: the HTML of a failed case shows the catalogue entry and the
 sequence diagram with the failing step and field marked; Allure and JUnit carry block, use case,
 requirements and the failing step; the summary holds the overview, the timing split and what the
-run was; ``python -m simulator.reporting.reports diff`` gates on pass→fail; no report holds a secret."""
+run was; ``python -m simulator.reporting diff`` gates on pass→fail; no report holds a secret."""
 from __future__ import annotations
 
 import html
@@ -45,7 +45,7 @@ def html_extras(report: Path) -> dict[str, list[str]]:
 
 def test_catalogue_ships_with_the_harness() -> None:
     cases = catalogue()
-    seed = (ROOT / "simulator" / "seed_ids.txt").read_text().split()
+    seed = (ROOT / "simulator" / "verdicts" / "seed_ids.txt").read_text().split()
     assert set(cases) == set(seed)
     e16 = case("TC_E_16")
     assert e16.title == "Stop transaction options - Deauthorized - Invalid idToken"
@@ -135,7 +135,7 @@ def test_summary_keeps_run_overview_and_timing(runs: Any) -> None:
 
 
 def diff_cli(old: Path, new: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator.reporting.reports", "diff", str(old / "summary.json"),
+    return subprocess.run([sys.executable, "-m", "simulator.reporting", "diff", str(old / "summary.json"),
                            str(new / "summary.json")], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
