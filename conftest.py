@@ -137,6 +137,14 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
     return asked or 0
 
 
+def csms_name(settings: Settings) -> str:
+    """The CSMS under test in a few words, the same in the terminal, JUnit and summary.json (where
+    ``reports diff`` compares it): "embedded reference CSMS", or CSMS_ADDRESS without user info."""
+    if settings.embedded:
+        return "embedded reference CSMS"
+    return re.sub(r"^(wss?://)[^/@]*@", r"\1", settings.CSMS_ADDRESS or "")
+
+
 def _end_worker_process() -> None:
     """The last thing a worker does: its results went to the controller and its files are closed,
     so the interpreter's own teardown (about a second with four workers on two cores) is skipped."""
@@ -159,6 +167,7 @@ class Harness:
         self.report: ConformanceReport | None = None
         self.outage: str | None = None
         self.shuffle_seed: int | None = None
+        self.csms = csms_name(settings)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -184,7 +193,9 @@ class Harness:
         if self.settings.embedded:  # its CSMS loads them at start: blocks C, L, M's roots, chains, firmware
             ensure_for_settings(self.settings)
         if self.workers:  # the workers start their CSMSs, check them and run the cases
-            self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers)
+            self.name_the_csms(session.config)
+            self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers,
+                                            csms=self.csms)
             session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
             return
         if self.settings.embedded:
@@ -201,11 +212,26 @@ class Harness:
             if self.settings.CSMS_OPERATOR == "http" and not self.settings.CSMS_OPERATOR_URL:
                 update["CSMS_OPERATOR_URL"] = self.embedded.api_url
             self.settings = self.settings.model_copy(update=update)
+        if not _is_worker(session.config):
+            self.name_the_csms(session.config)
         skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
         self.outage = None if skip else self.preflight()
         target = self.target()
-        self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config))
+        self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config),
+                                        csms=self.csms)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
+
+    def name_the_csms(self, config: pytest.Config) -> None:
+        """The terminal's first line and the JUnit file's ``ocpp.csms`` property say which CSMS is
+        tested: a run against the embedded CSMS that was meant for yours shows at a glance."""
+        from _pytest.junitxml import xml_key
+        xml = config.stash.get(xml_key, None)
+        if xml is not None:
+            xml.add_global_property("ocpp.csms", self.csms)
+            xml.add_global_property("ocpp.target", self.target())
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"CSMS under test: {self.target()}")
 
     def preflight(self) -> str | None:
         """The CSMS accepts BASIC_AUTH_CP (or the lowest supported profile's station) and answers its
@@ -232,7 +258,7 @@ class Harness:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         order = [f"order: shuffled with --shuffle {self.shuffle_seed}"] if self.shuffle_seed is not None else []
-        return order + [f"CSMS under test: {self.target()}", f"operator: {self.settings.CSMS_OPERATOR}"]
+        return order + [f"operator: {self.settings.CSMS_OPERATOR}"]  # the CSMS: the first line (name_the_csms)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:

@@ -1,7 +1,8 @@
 """``python -m reference_csms``: run the reference CSMS alone.
 
-Registrations, TLS files and faults come from a JSON config file (the fields of CsmsConfig);
-ports, database and faults can be given as options too.
+Registrations, TLS files and faults come from a provisioning manifest (``--manifest``), the suite's
+settings (``--suite``) or a JSON config file (the fields of CsmsConfig); ports, database and faults
+can be given as options too.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from .registry import FAULTS
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reference_csms", description=__doc__)
     parser.add_argument("--config", help="JSON file with the CsmsConfig fields (stations, tokens, TLS files, ...)")
+    parser.add_argument("--manifest", metavar="FILE", help="register what a provisioning manifest lists (python -m "
+                        "simulator.provisioning --format json > FILE): stations, tokens, tariffs, firmware, "
+                        "certificates")
     parser.add_argument("--suite", action="store_true",
                         help="register what the suite's settings (environment, .env) need, as the embedded CSMS does")
     parser.add_argument("--host", default=None)
@@ -52,6 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             config = config_from_settings(load_settings())
         except SettingError as e:
+            print(f"reference CSMS: {e}", file=sys.stderr)
+            return 2
+        config.ws_port, config.wss_port, config.api_port = 9000, 9443, 9080
+    elif args.manifest:
+        from simulator.provisioning.manifest import Manifest
+        from .suite_config import config_from_manifest
+        try:
+            config = config_from_manifest(Manifest.from_file(args.manifest))
+        except (OSError, ValueError) as e:
             print(f"reference CSMS: {e}", file=sys.stderr)
             return 2
         config.ws_port, config.wss_port, config.api_port = 9000, 9443, 9080

@@ -15,6 +15,7 @@ PACKAGES = ("simulator", "reference_csms", "fixtures")
 LAYERS = (
     ("simulator.settings",),
     ("simulator.verdicts",),
+    ("simulator.provisioning",),
     ("simulator.wire",),
     ("simulator.pki",),
     ("fixtures",),

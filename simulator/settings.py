@@ -5,10 +5,12 @@ Cases never read ``os.environ``; they get a :class:`Settings` from the ``setting
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -333,6 +335,9 @@ class Settings(BaseSettings):
 
 
 FILE_SETTINGS = tuple(n for n in Settings.model_fields if n.endswith(FILE_SUFFIXES))
+#: the files settings name, keys left out (a key belongs to its certificate, and may serve several)
+NAMED_FILES = tuple(n for n in (*FILE_SETTINGS, "CONFIGURED_V2G_CERT_CHAIN", "CONFIGURED_FIRMWARE_IMAGE")
+                    if not n.endswith("_KEY") and not n.endswith("_KEY_FILE"))
 
 
 def describe_error(error: ValidationError) -> str:
@@ -345,15 +350,185 @@ def describe_error(error: ValidationError) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read the environment and .env; a bad value raises SettingError with one line."""
+    """Read the environment and .env; a bad value, an unknown name with the harness's prefixes, a
+    .env line that is not KEY=VALUE or two settings that contradict each other raise SettingError
+    with one line."""
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    problem = source_problem(os.environ, Path(env_file) if env_file else None)
+    if problem:
+        raise SettingError(problem)
     try:
         settings = Settings(**overrides)
     except ValidationError as error:
         raise SettingError(describe_error(error)) from None
-    problem = start_problem(settings)
+    problem = start_problem(settings) or conflict_problem(settings)
     if problem:
         raise SettingError(problem)
     return settings
+
+
+# ---------------------------------------------------------------- names that are not settings
+def _prefixes() -> tuple[str, ...]:
+    """The harness's prefixes: each first word that two settings or more share (``CONFIGURED_``,
+    ``CSMS_``, ``TLS_``, ``VALID_``, ``REFERENCE_``, …). A name with one of them that is no setting is
+    a typo, never someone else's variable; words only one setting uses (``NEW_``, ``TX_``) are too
+    common elsewhere to claim."""
+    words = [name.split("_", 1)[0] for name in Settings.model_fields]
+    return tuple(sorted(f"{w}_" for w in set(words) if words.count(w) > 1))
+
+
+PREFIXES = _prefixes()
+_DOTENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=(.*)")
+
+
+def unknown_name(name: str, where: str) -> str | None:
+    """One line when ``name`` carries a prefix of the harness (in any case) and is no setting."""
+    if name in Settings.model_fields or not name.upper().startswith(PREFIXES):
+        return None
+    import difflib
+    close = difflib.get_close_matches(name.upper(), list(Settings.model_fields), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else " (no setting has a similar name; see env.example)"
+    return f"unknown setting {name}{hint} ({where})"
+
+
+def read_dotenv(path: Path) -> tuple[list[tuple[int, str]], str | None]:
+    """The keys of a .env file with their line numbers, or the first line that is not ``KEY=VALUE``
+    (blank lines and ``#`` comments allowed; a quoted value must close its quote on the line)."""
+    keys: list[tuple[int, str]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        match = _DOTENV_LINE.fullmatch(text)
+        value = match.group(2).strip() if match else ""
+        if match is None or (value[:1] in "'\"" and value and value.find(value[0], 1) < 0):
+            return keys, f"{path}: line {number} is not KEY=VALUE (blank lines and # comments are allowed)"
+        keys.append((number, match.group(1)))
+    return keys, None
+
+
+def source_problem(environ: Any, env_file: Path | None) -> str | None:
+    """What is wrong with where the settings come from: a name of the environment or the .env file
+    that looks like a setting and is none, or a .env line that is not KEY=VALUE."""
+    for name in sorted(environ):
+        problem = unknown_name(name, "environment")
+        if problem:
+            return problem
+    if env_file is None or not env_file.is_file():
+        return None
+    keys, problem = read_dotenv(env_file)
+    if problem:
+        return problem
+    for number, name in keys:
+        problem = unknown_name(name, f"{env_file} line {number}")
+        if problem:
+            return problem
+    return None
+
+
+# ---------------------------------------------------------------- what the settings name
+@dataclass(frozen=True)
+class NamedToken:
+    """An id token a setting names, with what the catalogue says the CSMS holds for it. ``None``
+    means the catalogue asks nothing (a token may hold a group only one setting asks for)."""
+    setting: str
+    value: str
+    type: str | None
+    type_setting: str | None
+    status: str                  # Accepted, Invalid (or unknown), Blocked, Expired (expiry in the past)
+    group: str | None = None
+    group_setting: str | None = None
+
+
+@dataclass(frozen=True)
+class NamedStation:
+    """A station id a setting names: its security profile, and whether cases change it (its
+    password, its profile), so that it must be a station of its own."""
+    setting: str
+    id: str
+    security_profile: int
+    password: bool               # Basic Auth with BASIC_AUTH_CP_PASSWORD (else a client certificate)
+    changed_by: str = ""         # what the cases that use it change in the CSMS
+
+
+#: (token setting, its type setting or a fixed type, status, group setting)
+TOKEN_SETTINGS = (
+    ("VALID_ID_TOKEN", "VALID_ID_TOKEN_TYPE", "Accepted", "GROUP_ID"),
+    ("VALID_ID_TOKEN_2", "VALID_ID_TOKEN_TYPE_2", "Accepted", "GROUP_ID"),
+    ("VALID_IDTOKEN_IDTOKEN", "VALID_IDTOKEN_TYPE", "Accepted", None),
+    ("INVALID_ID_TOKEN", "INVALID_ID_TOKEN_TYPE", "Invalid", None),
+    ("BLOCKED_ID_TOKEN", "BLOCKED_ID_TOKEN_TYPE", "Blocked", None),
+    ("EXPIRED_ID_TOKEN", "EXPIRED_ID_TOKEN_TYPE", "Expired", None),
+    ("MASTERPASS_ID_TOKEN", "MASTERPASS_ID_TOKEN_TYPE", "Accepted", "MASTERPASS_GROUP_ID"),
+    ("CONFIGURED_CONTRACT_EMAID", "eMAID", "Accepted", None),
+)
+#: file settings that may name one file: a CA of both the server and the station certificates, one
+#: root for contract and V2G certificates
+SHARED_FILES = ({"TLS_CA_CERT", "TLS_CLIENT_CA_CERT"}, {"CONFIGURED_MO_ROOT_CERT_FILE", "CONFIGURED_V2G_ROOT_CERT"})
+
+
+def named_tokens(s: Settings) -> list[NamedToken]:
+    """Every id token the settings name (unset optional ones left out), in TOKEN_SETTINGS order."""
+    found = []
+    for name, type_name, status, group_name in TOKEN_SETTINGS:
+        value = getattr(s, name)
+        if not value:
+            continue
+        token_type = getattr(s, type_name) if type_name in Settings.model_fields else type_name
+        found.append(NamedToken(name, value, token_type, type_name if type_name in Settings.model_fields else None,
+                                status, getattr(s, group_name) if group_name else None, group_name))
+    return found
+
+
+def named_stations(s: Settings) -> list[NamedStation]:
+    """Every station id the settings name, at the security profile the catalogue registers it."""
+    return [NamedStation("BASIC_AUTH_CP", s.BASIC_AUTH_CP, 1, True),
+            NamedStation("SECURITY_PROFILE_2_CP", s.SECURITY_PROFILE_2_CP, 2, True),
+            NamedStation("SECURITY_PROFILE_3_CP", s.SECURITY_PROFILE_3_CP, 3, False),
+            NamedStation("CONFIGURED_PASSWORD_UPDATE_CP", s.CONFIGURED_PASSWORD_UPDATE_CP, 1, True,
+                         "its password (TC_A_09, TC_A_10)"),
+            NamedStation("CONFIGURED_PROFILE_UPGRADE_CP", s.CONFIGURED_PROFILE_UPGRADE_CP,
+                         s.CONFIGURED_SECURITY_PROFILE, s.CONFIGURED_SECURITY_PROFILE < 3,
+                         "its security profile (TC_A_19)")]
+
+
+def conflict_problem(s: Settings) -> str | None:
+    """Two settings that name the same token, station or file and say different things about it."""
+    tokens: dict[str, NamedToken] = {}
+    for token in named_tokens(s):
+        first = tokens.setdefault(token.value, token)
+        for what, mine, theirs, my_name, their_name in (
+                ("type", token.type, first.type, token.type_setting, first.type_setting),
+                ("status", token.status, first.status, None, None),
+                ("group", token.group, first.group, token.group_setting, first.group_setting)):
+            if mine is not None and theirs is not None and mine != theirs:
+                said = lambda value, name: f"{value}" + (f" ({name})" if name else "")  # noqa: E731
+                return (f"setting {token.setting}: names the same id token as {first.setting} ({token.value!r}) "
+                        f"with {what} {said(mine, my_name)}, where {first.setting} has {said(theirs, their_name)}")
+        if first.group is None and token.group is not None:
+            tokens[token.value] = NamedToken(first.setting, first.value, first.type or token.type,
+                                             first.type_setting, first.status, token.group, token.group_setting)
+    stations: dict[str, NamedStation] = {}
+    for station in named_stations(s):
+        first = stations.setdefault(station.id, station)
+        changed = first.changed_by or station.changed_by
+        if first is not station and changed:
+            owner = first if first.changed_by else station
+            other = station if owner is first else first
+            return (f"setting {station.setting}: names the same station as {first.setting} ({station.id!r}); "
+                    f"the cases of {owner.setting} change {owner.changed_by}, so it needs an id that "
+                    f"{other.setting} does not use")
+    files: dict[Path, str] = {}
+    for name in NAMED_FILES:
+        value = getattr(s, name)
+        if not value:
+            continue
+        path = s.path(value).resolve()
+        first_name = files.setdefault(path, name)
+        if first_name != name and {first_name, name} not in SHARED_FILES:
+            return (f"setting {name}: names the same file as {first_name} ({value}); "
+                    f"each is a file of its own ({Settings.model_fields[name].description.split(';')[0]})")
+    return None
 
 
 def start_problem(s: Settings) -> str | None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import sys
 
+from simulator.reporting.diff import USAGE
 from simulator.reporting.diff import main as diff_main
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["diff"]:
         return diff_main(argv[1:])
-    print("usage: python -m simulator.reporting diff OLD/summary.json NEW/summary.json", file=sys.stderr)
+    print(USAGE, file=sys.stderr)
     return 2
 
 

@@ -1,6 +1,8 @@
 """Verdict diff of two runs (``python -m simulator.reporting diff OLD NEW``): per block the cases that
 went pass→fail, fail→pass, are new or were removed, so CI can gate a CSMS release on "no
-regression" (exit 1 on any pass→fail; 2 when a summary cannot be read)."""
+regression" (exit 1 on any pass→fail; 2 when a summary cannot be read; 3 when OLD and NEW tested
+different CSMSs, unless ``--allow-other-csms``: a run that silently fell back to the embedded
+reference CSMS must not pass as a run of yours)."""
 from __future__ import annotations
 
 import json
@@ -76,15 +78,33 @@ def _describe(summary: dict[str, Any]) -> str:
             f"{summary.get('target', '?')} · " + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
 
+USAGE = "usage: python -m simulator.reporting diff [--allow-other-csms] OLD/summary.json NEW/summary.json"
+OTHER_CSMS = 3
+
+
+def csms(summary: dict[str, Any]) -> str:
+    """The CSMS a run tested: its ``csms`` field, or for older summaries the start of ``target``."""
+    if summary.get("csms"):
+        return str(summary["csms"])
+    target = str(summary.get("target", "?"))
+    return "embedded reference CSMS" if target.startswith("embedded reference CSMS") else target.split(" / ")[0]
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m simulator.reporting diff OLD/summary.json NEW/summary.json", file=sys.stderr)
+    allow_other = "--allow-other-csms" in argv
+    files = [a for a in argv if a != "--allow-other-csms"]
+    if len(files) != 2 or any(a.startswith("--") for a in files):
+        print(USAGE, file=sys.stderr)
         return 2
     try:
-        old, new = load(argv[0]), load(argv[1])
+        old, new = load(files[0]), load(files[1])
     except (OSError, ValueError) as e:
         print(f"ERROR: {e}", file=sys.stderr)
         return 2
+    if csms(old) != csms(new) and not allow_other:
+        print(f"ERROR: OLD tested {csms(old)}, NEW tested {csms(new)}: not the same CSMS "
+              "(--allow-other-csms compares them anyway)", file=sys.stderr)
+        return OTHER_CSMS
     changes = diff(old, new)
     print(render(old, new, changes))
     return 1 if any(c["pass→fail"] for c in changes.values()) else 0

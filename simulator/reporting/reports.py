@@ -119,9 +119,10 @@ class ConformanceReport:
     gathers them and alone writes the summary."""
 
     def __init__(self, directory: Path, target: str, settings: Any = None, worker: bool = False,
-                 workers: int = 0) -> None:
+                 workers: int = 0, csms: str = "") -> None:
         self.directory = directory
         self.target = target
+        self.csms = csms  # the CSMS under test in a few words (address, or "embedded reference CSMS")
         self.worker = worker  # an xdist worker: judges, sends results, writes no summary
         self.workers = workers  # on the controller of a parallel run: how many workers
         self.settings = run_settings(settings)
@@ -344,7 +345,7 @@ class ConformanceReport:
         self.grid = grid(SEED_IDS, [asdict(r) for r in ordered], self.implemented)
         timing = self.timing(total)
         self.timing_summary = timing
-        data = {"target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
+        data = {"csms": self.csms, "target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
                 "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
                 "harness_version": harness_version(), "settings": self.settings, "timing": timing,
                 "overview": {b: [[c, v] for c, v, _ in cells] for b, cells in self.grid.items()},

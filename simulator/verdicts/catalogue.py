@@ -11,6 +11,9 @@ from pathlib import Path
 HERE = Path(__file__).parent / "testcases"
 
 _HEAD = re.compile(r"^## (TC_[A-P]_\d+) — (.*)$")
+_STATE_HEAD = re.compile(r"^## ([A-Z][A-Za-z0-9]+)()\s*$")
+#: the "CSMS setup" sentence of a block's summary: "CSMS setup for every case: …." up to the next sentence
+_BLOCK_SETUP = re.compile(r"CSMS (?:token )?setup[^:.]*:\s*(.*?\.)(?=\s+(?:[A-Z][a-z]+|A)\s|\s*$)", re.S)
 _SECTION = re.compile(r"^- (Use case|Station|Settings|CSMS setup|Before|CSMS actions|Steps|Checks|Post|Notes)\b"
                       r":?\s?(.*)$")
 _STEP = re.compile(r"^  (\d+[a-z]?)\.\s+(.*)$")
@@ -55,8 +58,9 @@ def _join(lines: list[str]) -> str:
     return " ".join(ln.strip() for ln in lines if ln.strip())
 
 
-def parse(text: str) -> dict[str, Case]:
-    """Every ``## TC_X_NN — title`` entry of one block file."""
+def parse(text: str, head_pattern: re.Pattern[str] = _HEAD) -> dict[str, Case]:
+    """Every ``## TC_X_NN — title`` entry of one block file (``## Name`` entries of
+    reusable-states.md with ``_STATE_HEAD``)."""
     cases: dict[str, Case] = {}
     case: Case | None = None
     section = ""
@@ -78,7 +82,7 @@ def parse(text: str) -> dict[str, Case]:
                             for item in items if _ITEM.match(item[0])]
 
     for line in text.splitlines():
-        head = _HEAD.match(line)
+        head = head_pattern.match(line)
         if head or line.startswith("## ") or line.startswith("# "):
             flush()
             section, buffer, items = "", [], []
@@ -118,6 +122,23 @@ def catalogue() -> dict[str, Case]:
     for path in sorted(HERE.glob("[A-P].md")):
         cases.update(parse(path.read_text(encoding="utf-8")))
     return cases
+
+
+@functools.cache
+def states() -> dict[str, Case]:
+    """The reusable states (Booted, Authorized, …) of reusable-states.md, by name."""
+    return parse((HERE / "reusable-states.md").read_text(encoding="utf-8"), _STATE_HEAD)
+
+
+@functools.cache
+def block_setup(block: str) -> str:
+    """The "CSMS setup" sentences of a block's summary (the text before its first case), joined;
+    "" when the summary has none."""
+    path = HERE / f"{block}.md"
+    if not path.exists():
+        return ""
+    summary = path.read_text(encoding="utf-8").split("\n## ", 1)[0]
+    return " ".join(m.group(1) for m in _BLOCK_SETUP.finditer(" ".join(summary.split())))
 
 
 def case(case_id: str) -> Case | None:
