@@ -15,10 +15,10 @@ PACKAGES = ("simulator", "reference_csms", "fixtures")
 LAYERS = (
     ("simulator.settings",),
     ("simulator.verdicts",),
-    ("simulator.provisioning",),
     ("simulator.wire",),
     ("simulator.pki",),
     ("fixtures",),
+    ("simulator.provisioning",),
     ("simulator.services",),
     ("simulator.operators",),
     ("reference_csms",),

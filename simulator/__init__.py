@@ -4,10 +4,10 @@ before it here (``selftest/test_layers.py`` keeps it so):
 
 - ``settings``    every setting the user gives (environment, ``.env``); imports nothing of the harness
 - ``verdicts``    what a verdict is and what it rests on: checks, the trace of frames, the catalogue
+- ``wire``        OCPP-J frames and schemas, WebSocket connections per security profile
+- ``pki``         X.509 material a station makes, holds and checks (``fixtures`` makes the files next)
 - ``provisioning`` what the CSMS must hold for a selection of cases: the manifest's format (which the
                   reference CSMS reads) and how the settings and the catalogue's "CSMS setup" make it
-- ``wire``        OCPP-J frames and schemas, WebSocket connections per security profile
-- ``pki``         X.509 material a station makes, holds and checks
 - ``services``    what a case hosts for the CSMS to reach (OCSP responder, certificate status)
 - ``operators``   how the CSMS under test is asked to act, and the actions a step asks for
 - ``station``     the simulated charging station, its default replies and the catalogue's reusable states

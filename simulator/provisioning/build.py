@@ -243,11 +243,14 @@ def _server_certificates(s: Settings, cases: list[str]) -> list[ServerCertificat
                                    "SECURITY_PROFILE_3_CP") if {2, 3} & s.supported_profiles]
     if not needing:
         return []
+    from urllib.parse import urlsplit
+
+    from fixtures.make_certs import server_files
     ca = s.path(s.TLS_CA_CERT)
-    own = ca.parent == HARNESS_CERTS  # the harness's CA: the server certificates make_certs made beside it
-    return [ServerCertificate(kind, str(HARNESS_CERTS / f"csms_{stem}.pem") if own else None,
-                              str(HARNESS_CERTS / f"csms_{stem}.key") if own else None, str(ca), needing)
-            for kind, stem in (("RSA", "rsa"), ("EC", "ec"))]
+    own = ca.parent == HARNESS_CERTS  # the harness's CA: the server certificates make_certs makes beside it
+    hosts = [urlsplit(u).hostname for u in (s.CSMS_WSS_ADDRESS, s.CSMS_WSS_SP3_ADDRESS) if u] or [None]
+    return [ServerCertificate(kind, str(pem) if own else None, str(key) if own else None, str(ca), needing)
+            for host in dict.fromkeys(hosts) for kind, (pem, key) in server_files(HARNESS_CERTS, host).items()]
 
 
 def relative(path: str | None) -> str:
