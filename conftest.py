@@ -168,6 +168,9 @@ class Harness:
         self.outage: str | None = None
         self.shuffle_seed: int | None = None
         self.csms = csms_name(settings)
+        self.external = not settings.embedded
+        self.check_setup = False  # the setup check runs once the selection is known (pytest_collection_finish)
+        self.setup_failures: dict[str, str] = {}  # case id -> the setup problem it fails with at once
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -216,6 +219,7 @@ class Harness:
             self.name_the_csms(session.config)
         skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
         self.outage = None if skip else self.preflight()
+        self.check_setup = self.external and not skip and not self.outage and not _is_worker(session.config)
         target = self.target()
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config),
                                         csms=self.csms)
@@ -273,11 +277,12 @@ class Harness:
         """A CSMS that did not pass the preflight: each case fails at once with that one reason,
         without setting up stations or formatting tracebacks (a dead CSMS costs seconds)."""
         match = CASE_ID.search(item.name)
-        if not self.outage or not match:
+        reason = self.outage or (self.setup_failures.get(match.group(0)) if match else None)
+        if not reason or not match:
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         report = pytest.TestReport(item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed",
-                                   f"{match.group(0)} before step 1: {self.outage}", "call", duration=0.0)
+                                   f"{match.group(0)} before step 1: {reason}", "call", duration=0.0)
         if self.report is not None:
             self.report._record(item, report)
         item.ihook.pytest_runtest_logreport(report=report)
@@ -297,6 +302,31 @@ class Harness:
                                               if (m := CASE_ID.search(item.name))):
             from fixtures.make_certs import ensure_for_settings
             ensure_for_settings(self.settings)
+        if self.check_setup:
+            self.setup_check(session.items)
+
+    def setup_check(self, items: list[pytest.Item]) -> None:
+        """Against an external CSMS, before the first case: does it hold what the manifest of the
+        selected cases says? Each mismatch is one line here, and the cases it breaks fail at once
+        with it (``--no-preflight`` skips the check)."""
+        from simulator.probes.preflight import setup_check
+        from simulator.provisioning.build import build, references
+        from simulator.settings import named_tokens
+        s = self.settings
+        cases = list(dict.fromkeys(m.group(0) for item in items if (m := CASE_ID.search(item.name))))
+        if not cases:
+            return
+        manifest = build(s, cases, self.csms)
+        groups = {t.group_setting for t in named_tokens(s) if t.group_setting}
+        problems = setup_check(s, manifest, make_endpoint(s), lambda profile, sid: credentials(s, profile, sid),
+                               lambda token: [c for c in token.cases if references(c) & groups])
+        for problem in problems:
+            sys.stderr.write(f"ERROR: {problem.line()}\n")
+            for case in problem.cases:
+                self.setup_failures.setdefault(case, f"setup: {problem.text}")
+        if problems:
+            sys.stderr.write("ERROR: the cases above fail at once with that reason (python -m simulator.provisioning "
+                             "lists what your CSMS must hold; --no-preflight runs them anyway)\n")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.shuffle_seed is not None:  # order independence: every case must pass wherever it runs

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -101,6 +102,13 @@ def server_comes_up(argv: list[str], env: dict[str, str]) -> None:
             argv += [option, "0"]
     if "--config" in argv:  # its file names fixed ports: the options above override them
         pass
+    if "--manifest" in argv:  # the README writes the file with the provisioning command just before
+        import tempfile
+        manifest = Path(tempfile.mkdtemp()) / "manifest.json"
+        made = run(["./run", "python", "-m", "simulator.provisioning", "--format", "json"], env)
+        assert made.returncode == 0, made.stderr[-1000:]
+        manifest.write_text(made.stdout)
+        argv[argv.index("--manifest") + 1] = str(manifest)
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
     environment.update(env)
     server = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
