@@ -68,3 +68,59 @@ def test_a_silent_csms_is_known_in_seconds() -> None:
     assert " passed" not in done.stdout.splitlines()[-1] and "254 failed" in done.stdout.splitlines()[-1], \
         done.stdout[-1000:]
     assert elapsed < 30, elapsed
+
+
+def test_a_misspelled_setting_stops_the_run_in_one_line() -> None:
+    """``CSMS_ADRESS`` used to run the suite against the embedded CSMS and pass: now the run stops
+    before anything starts, naming the setting meant."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
+    environment["CSMS_ADRESS"] = "ws://csms.example.com:9000/ocpp"
+    done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests"), "-k", "TC_B_01", "-q", "-p",
+                           "no:cacheprovider", "-o", "addopts="], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 4, done.stdout[-2000:]
+    assert "ERROR: unknown setting CSMS_ADRESS; did you mean CSMS_ADDRESS? (environment)" in done.stderr
+    assert "passed" not in done.stdout
+
+
+def test_the_csms_under_test_is_named_first_in_the_terminal_junit_and_summary(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+    run = run_cases("TC_B_01", keep=tmp_path)
+    assert run.verdicts() == {"TC_B_01": "passed"}, run.output[-2000:]
+    assert run.output.splitlines()[0].startswith("CSMS under test: embedded reference CSMS (ws://127.0.0.1:")
+    assert run.summary["csms"] == "embedded reference CSMS"
+    suite = next(ET.parse(tmp_path / "junit.xml").iter("testsuite"))
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties").iter("property")}
+    assert properties["ocpp.csms"] == "embedded reference CSMS"
+    assert properties["ocpp.target"].startswith("embedded reference CSMS (ws://127.0.0.1:")
+
+
+def test_diff_refuses_runs_of_different_csmss(tmp_path: Path) -> None:
+    """A run that fell back to the embedded CSMS compared with a run of yours: exit 3 and one line,
+    unless --allow-other-csms."""
+    import json
+
+    def summary(name: str, csms: str, verdict: str) -> Path:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"csms": csms, "target": csms, "blocks": {
+            "B": [{"case": "TC_B_01", "variant": "", "verdict": verdict, "reason": ""}]}}))
+        return path
+
+    yours = summary("yours", "ws://csms.example.com:9000/ocpp", "failed")
+    embedded = summary("embedded", "embedded reference CSMS", "passed")
+    older = tmp_path / "older.json"  # a summary from before the "csms" field: its target says it
+    older.write_text(json.dumps({"target": "ws://csms.example.com:9000/ocpp / wss://csms.example.com:9443/ocpp",
+                                 "blocks": {"B": [{"case": "TC_B_01", "variant": "", "verdict": "failed"}]}}))
+
+    def diff(*args: Path | str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "simulator.reporting", "diff", *map(str, args)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+
+    refused = diff(yours, embedded)
+    assert refused.returncode == 3 and refused.stdout == "", refused.stdout
+    assert refused.stderr.strip() == ("ERROR: OLD tested ws://csms.example.com:9000/ocpp, NEW tested embedded "
+                                      "reference CSMS: not the same CSMS (--allow-other-csms compares them anyway)")
+    allowed = diff("--allow-other-csms", yours, embedded)
+    assert allowed.returncode == 0 and "fail→pass TC_B_01" in allowed.stdout, allowed.stdout + allowed.stderr
+    same = diff(older, yours)
+    assert same.returncode == 0 and "no verdict changed" in same.stdout, same.stdout + same.stderr

@@ -70,3 +70,102 @@ def test_unset_optional_setting_skips_naming_it() -> None:
     with pytest.raises(pytest.skip.Exception, match="security profile 3 is not in CONFIGURED_SUPPORTED"):
         require_profile(s, 3)
     require_settings(s, "VALID_ID_TOKEN")
+
+
+# ---------------------------------------------------------------- nothing wrong passes silently
+def test_prefixes_come_from_the_settings_names() -> None:
+    from simulator.settings import PREFIXES
+    assert {"CSMS_", "CONFIGURED_", "REFERENCE_", "VALID_", "INVALID_", "TLS_"} <= set(PREFIXES)
+    assert not {"NEW_", "TX_", "GROUP_", "LOCAL_"} & set(PREFIXES)  # one setting each: too common elsewhere
+    shared = [n for n in Settings.model_fields if sum(m.split("_")[0] == n.split("_")[0] for m in Settings.model_fields) > 1]
+    assert all(n.startswith(PREFIXES) for n in shared)
+
+
+@pytest.mark.parametrize("name, line", [
+    ("CSMS_ADRESS", "unknown setting CSMS_ADRESS; did you mean CSMS_ADDRESS? (environment)"),
+    ("csms_address", "unknown setting csms_address; did you mean CSMS_ADDRESS? (environment)"),
+    ("VALID_IDTOKEN", "unknown setting VALID_IDTOKEN; did you mean VALID_ID_TOKEN? (environment)"),
+    ("TLS_SOMETHING_ELSE", "unknown setting TLS_SOMETHING_ELSE (no setting has a similar name; see env.example) "
+                           "(environment)"),
+])
+def test_an_unknown_name_with_a_prefix_stops_with_the_closest_setting(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                                     line: str) -> None:
+    monkeypatch.setenv(name, "ws://csms.example.com:9000/ocpp")
+    with pytest.raises(SettingError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value) == line
+
+
+def test_other_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NEW_RELIC_LICENSE_KEY", "TX_MODE", "HOME_CSMS", "PYTEST_XDIST_WORKER"):
+        monkeypatch.setenv(name, "x")
+    load_settings(_env_file=None)
+
+
+def test_dotenv_unknown_key_and_bad_line_name_file_and_line(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    env = tmp_path / ".env"
+    env.write_text("# my CSMS\n\nCSMS_OPERATOR=manual\nCSMS_ADRESS=ws://csms.example.com:9000/ocpp\n")
+    with pytest.raises(SettingError) as error:
+        load_settings()
+    assert str(error.value) == "unknown setting CSMS_ADRESS; did you mean CSMS_ADDRESS? (.env line 4)"
+    for text, number in (("CSMS_OPERATOR=manual\nthis is not a setting\n", 2),
+                         ("# ok\nexport CSMS_OPERATOR=manual\nBASIC_AUTH_CP='CP_1\n", 3),
+                         ("=value\n", 1)):
+        env.write_text(text)
+        with pytest.raises(SettingError) as error:
+            load_settings()
+        assert str(error.value) == f".env: line {number} is not KEY=VALUE (blank lines and # comments are allowed)"
+    env.write_text("# comments, blank lines, export and quotes are fine\n\nexport CSMS_OPERATOR=manual\n"
+                   "BASIC_AUTH_CP=\"CP 1\"  # a comment\nOTHER_TOOL_KEY=1\n")
+    s = load_settings()
+    assert s.CSMS_OPERATOR == "manual" and s.BASIC_AUTH_CP == "CP 1"
+
+
+def test_a_dotenv_from_env_example_passes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text((ROOT / "env.example").read_text())
+    load_settings()
+
+
+@pytest.mark.parametrize("env, line", [
+    ({"VALID_IDTOKEN_IDTOKEN": "100000C01"},
+     "setting VALID_IDTOKEN_IDTOKEN: names the same id token as VALID_ID_TOKEN ('100000C01') with type ISO14443 "
+     "(VALID_IDTOKEN_TYPE), where VALID_ID_TOKEN has Central (VALID_ID_TOKEN_TYPE)"),
+    ({"BLOCKED_ID_TOKEN": "100000C01", "BLOCKED_ID_TOKEN_TYPE": "Central"},
+     "setting BLOCKED_ID_TOKEN: names the same id token as VALID_ID_TOKEN ('100000C01') with status Blocked, "
+     "where VALID_ID_TOKEN has Accepted"),
+    ({"MASTERPASS_ID_TOKEN": "100000C06"},
+     "setting MASTERPASS_ID_TOKEN: names the same id token as VALID_ID_TOKEN_2 ('100000C06') with group "
+     "MASTERPASS01 (MASTERPASS_GROUP_ID), where VALID_ID_TOKEN_2 has GROUP001 (GROUP_ID)"),
+    ({"CONFIGURED_PASSWORD_UPDATE_CP": "CP_1"},
+     "setting CONFIGURED_PASSWORD_UPDATE_CP: names the same station as BASIC_AUTH_CP ('CP_1'); the cases of "
+     "CONFIGURED_PASSWORD_UPDATE_CP change its password (TC_A_09, TC_A_10), so it needs an id that BASIC_AUTH_CP "
+     "does not use"),
+    ({"CONFIGURED_PROFILE_UPGRADE_CP": "CP_2"},
+     "setting CONFIGURED_PROFILE_UPGRADE_CP: names the same station as SECURITY_PROFILE_2_CP ('CP_2'); the cases "
+     "of CONFIGURED_PROFILE_UPGRADE_CP change its security profile (TC_A_19), so it needs an id that "
+     "SECURITY_PROFILE_2_CP does not use"),
+    ({"TLS_INVALID_CLIENT_CERT": "fixtures/certs/client.pem"},
+     "setting TLS_INVALID_CLIENT_CERT: names the same file as TLS_CLIENT_CERT (fixtures/certs/client.pem); each "
+     "is a file of its own (Client certificate from a CA the CSMS does not trust)"),
+])
+def test_settings_that_name_one_thing_must_agree(monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+                                                line: str) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value) == line
+
+
+@pytest.mark.parametrize("env", [
+    {"VALID_IDTOKEN_IDTOKEN": "100000C01", "VALID_IDTOKEN_TYPE": "Central"},  # the same token, as Part 6 has it
+    {"SECURITY_PROFILE_2_CP": "CP_1"},  # one id at two profiles: block A allows it
+    {"TLS_CLIENT_CA_CERT": "fixtures/certs/ca.pem"},  # one CA for servers and stations
+    {"CONFIGURED_V2G_ROOT_CERT": "fixtures/certs/mo_root.pem"},  # one root for contracts and V2G
+])
+def test_settings_that_name_one_thing_alike_pass(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    load_settings(_env_file=None)
