@@ -70,12 +70,19 @@ class Operator:
         try:
             answer = await asyncio.wait_for(self._perform(action, step, until), limit)
         except asyncio.TimeoutError:
+            answer = _TIMED_OUT
+        if answer is _TIMED_OUT:  # failed outside the except: the reason is the one line, no chained timeout
             fail(step, f"the operator did not act within {limit:g} s (operator action {action.name})")
+        if isinstance(answer, _Failure):
+            fail(step, answer.reason)
         if self.trace is not None and answer is not None:  # what the CSMS's side said, beside what it was asked
             self.trace.note(action.station, f"operator answer {json.dumps(answer)}")
         return answer if isinstance(answer, dict) else {}
 
-    async def _perform(self, action: Action, step: int | str | None, until: Awaitable[Any] | None) -> Answer:
+    async def _perform(self, action: Action, step: int | str | None,
+                       until: Awaitable[Any] | None) -> Answer | _Failure:
+        """The implementation's answer, or why the step fails (returned, so that the failure is
+        raised outside the handler and shows as one line)."""
         operator = self.implementation
         perform = getattr(operator, "perform", None)
         try:
@@ -84,17 +91,27 @@ class Operator:
             return await perform(action, step, until)
         except NotImplementedError as e:
             why = f" ({e})" if str(e) else ""
-            if not has_terminal():
-                fail(step, f"operator action {action.name}: {describe(operator)} does not implement "
-                           f"{action.method}{why}, and no terminal is attached for the manual fallback")
-            if self.trace is not None:
-                self.trace.note(action.station, f"operator fallback: {describe(operator)} does not implement "
-                                                f"{action.method}{why}; asking the person at the terminal")
-            return await self.manual.perform(action, step, until)
+            missing = f"{describe(operator)} does not implement {action.method}{why}"
         except ActionRefused as e:
-            fail(step, refusal(e, action))
+            return _Failure(refusal(e, action))
         except HarnessError:
             raise
         except Exception as e:  # noqa: BLE001 - the operator is the CSMS's side: its failure fails the step
-            fail(step, f"operator action {action.name}: {describe(operator)}.{action.method} raised "
-                       f"{type(e).__name__}: {e}")
+            return _Failure(f"operator action {action.name}: {describe(operator)}.{action.method} raised "
+                            f"{type(e).__name__}: {e}")
+        if not has_terminal():
+            return _Failure(f"operator action {action.name}: {missing}, and no terminal is attached for the "
+                            f"manual fallback")
+        if self.trace is not None:
+            self.trace.note(action.station, f"operator fallback: {missing}; asking the person at the terminal")
+        return await self.manual.perform(action, step, until)
+
+
+class _Failure:
+    """Why the step fails, as ``Operator._perform`` found it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_TIMED_OUT = object()
