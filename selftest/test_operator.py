@@ -192,3 +192,14 @@ async def test_an_operator_that_takes_too_long_fails_the_step() -> None:
 def test_an_operator_that_cannot_be_loaded_stops_the_run_in_one_line(value: str, message: str) -> None:
     with pytest.raises(SettingError, match=rf"^setting CSMS_OPERATOR: {message}"):
         load_settings(_env_file=None, CSMS_OPERATOR=value)
+
+
+def test_an_installed_entry_point_names_an_operator_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package that registers its class under group ocpp_csms_operators: CSMS_OPERATOR=<its name>."""
+    import importlib.metadata
+    from simulator.operators.operator import implementation
+    point = importlib.metadata.EntryPoint("mycsms", "selftest.test_operator:Recorder", "ocpp_csms_operators")
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group, name: [point] if (group, name) == ("ocpp_csms_operators", "mycsms") else [])
+    settings = load_settings(_env_file=None, CSMS_OPERATOR="mycsms")
+    assert isinstance(implementation(settings), Recorder)

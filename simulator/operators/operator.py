@@ -93,6 +93,7 @@ class Operator:
             why = f" ({e})" if str(e) else ""
             missing = f"{describe(operator)} does not implement {action.method}{why}"
         except ActionRefused as e:
+            e.action = e.action or action.name
             return _Failure(refusal(e, action))
         except HarnessError:
             raise
