@@ -76,7 +76,7 @@ class Operator:
         if isinstance(answer, _Failure):
             fail(step, answer.reason)
         if self.trace is not None and answer is not None:  # what the CSMS's side said, beside what it was asked
-            self.trace.note(action.station, f"operator answer {json.dumps(answer)}")
+            self.trace.note(action.station, f"operator answer {json.dumps(answer, default=str)}")
         return answer if isinstance(answer, dict) else {}
 
     async def _perform(self, action: Action, step: int | str | None,
