@@ -6,6 +6,7 @@ Runs of ``selftest/`` only (the project's own tests) get none of this.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import inspect
 import os
@@ -397,9 +398,16 @@ def trace(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def operator(settings: Settings, trace: Trace) -> Operator:
+def operator(request: pytest.FixtureRequest, settings: Settings, trace: Trace) -> Operator:
+    """CSMS_OPERATOR's operator for the case; what it tells a person passes pytest's capture."""
     from simulator.operators.operator import Operator
-    return Operator(settings, trace)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+
+    def out(text: str) -> None:
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+    return Operator(settings, trace, out=out)
 
 
 def make_endpoint(settings: Settings) -> Endpoint:

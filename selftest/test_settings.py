@@ -19,7 +19,7 @@ def test_defaults_match_the_catalogue() -> None:
     ("CONFIGURED_EVSE_ID", "0", "greater than or equal to 1"),
     ("CSMS_ACTION_TIMEOUT", "-1", "greater than 0"),
     ("VALID_ID_TOKEN_TYPE", "Cash", "must be one of Central"),
-    ("CSMS_OPERATOR", "robot", "must be manual, http or command"),
+    ("CSMS_OPERATOR", "robot", "must be manual, http, command, citrineos, python:MODULE:CLASS"),
     ("CONFIGURED_SUPPORTED_SECURITY_PROFILES", "1,4", "comma-separated list"),
 ])
 def test_malformed_value_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch, name: str,

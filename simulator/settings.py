@@ -25,13 +25,53 @@ ID_TOKEN_TYPES = ("Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local"
 MESSAGE_PRIORITIES = ("AlwaysFront", "InFront", "NormalCycle")
 MESSAGE_STATES = ("Charging", "Faulted", "Idle", "Unavailable")
 MESSAGE_FORMATS = ("ASCII", "HTML", "URI", "UTF8")
-SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD"})
+SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD", "CITRINEOS_API_TOKEN"})
 #: settings that name a file the harness only reads (the suffix says so)
 FILE_SUFFIXES = ("_CERT", "_KEY", "_FILE")
 
 
 class SettingError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+#: the operators that are modes of the harness; the others are classes (``python:MODULE:CLASS``)
+BUILTIN_OPERATORS = ("manual", "http", "command")
+#: operator classes shipped with the harness, by the name CSMS_OPERATOR gives them
+NAMED_OPERATORS = {"citrineos": "simulator.operators.citrineos:CitrineOsOperator"}
+#: the entry-point group an installed package registers its operator class under
+OPERATOR_ENTRY_POINTS = "ocpp_csms_operators"
+OPERATOR_FORM = r"python:[A-Za-z_][\w.]*:[A-Za-z_][\w.]*|[A-Za-z_][\w.-]*"
+OPERATOR_CHOICES = (f"must be {', '.join(BUILTIN_OPERATORS)}, {', '.join(NAMED_OPERATORS)}, python:MODULE:CLASS or "
+                    f"the name of an entry point of group {OPERATOR_ENTRY_POINTS}")
+
+
+def operator_class(value: str) -> type | None:
+    """The class CSMS_OPERATOR names (None for the built-in modes); ValueError with one line when
+    it names nothing that can be imported. Resolved here so that a wrong value stops the run at
+    start, not at the first operator action."""
+    if value in BUILTIN_OPERATORS:
+        return None
+    target = NAMED_OPERATORS.get(value)
+    if target is None and value.startswith("python:"):
+        target = value.removeprefix("python:")
+    if target is None:
+        from importlib.metadata import entry_points
+        found = list(entry_points(group=OPERATOR_ENTRY_POINTS, name=value))
+        if not found:
+            raise ValueError(f"{OPERATOR_CHOICES} (got {value!r})")
+        target = found[0].value
+    module_name, _, attribute = target.partition(":")
+    import importlib
+    try:
+        found_object: Any = importlib.import_module(module_name)
+    except Exception as e:  # noqa: BLE001 - any failure to import is this setting's problem
+        raise ValueError(f"cannot import {module_name} ({type(e).__name__}: {e}); it must be importable "
+                         f"from {ROOT} or PYTHONPATH") from None
+    for part in attribute.split("."):
+        found_object = getattr(found_object, part, None)
+    if not isinstance(found_object, type):
+        raise ValueError(f"{module_name} has no class {attribute}")
+    return found_object
 
 
 def _ws_url(value: str | None) -> str | None:
@@ -66,7 +106,7 @@ class Settings(BaseSettings):
     CSMS_ADDRESS: WsUrl = _s(None, "ws:// endpoint of the CSMS for security profile 1 (the station id is appended). Unset: the embedded reference CSMS is started and used", "CSMS")
     CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: the cases of profiles 2 and 3 fail unless those profiles are removed from CONFIGURED_SUPPORTED_SECURITY_PROFILES", "CSMS")
     CSMS_WSS_SP3_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profile 3 when the CSMS serves it apart from profile 2 (another port or host). Unset: CSMS_WSS_ADDRESS", "CSMS")
-    CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin)", "CSMS")
+    CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin), citrineos (CitrineOS 1.8's REST API, CITRINEOS_*), python:MODULE:CLASS (a class of yours with a method per action, see the README), or the name of an installed entry point of group ocpp_csms_operators", "CSMS")
     CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS")
     CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
@@ -77,6 +117,11 @@ class Settings(BaseSettings):
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
     REFERENCE_CSMS_SEED: int | None = _s(None, "Embedded reference CSMS only: integer seed of the busy option's random requests (same seed, same sequence per station); empty = a random seed picked at start, shown in the pytest header", "CSMS")
     REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS the cases run one after another (its station ids are shared)", "CSMS")
+
+    # --- CitrineOS operator (CSMS_OPERATOR=citrineos)
+    CITRINEOS_URL: str = _s("http://localhost:8080", "Base URL of CitrineOS's REST API (its /ocpp/2.0.1/… message and /data/… endpoints)", "CitrineOS operator")
+    CITRINEOS_TENANT_ID: Annotated[int, Field(ge=0)] = _s(1, "tenantId CitrineOS keeps the stations under (its DEFAULT_TENANT_ID is 1)", "CitrineOS operator")
+    CITRINEOS_API_TOKEN: str | None = _s(None, "Bearer token for CitrineOS's API when it authenticates with OIDC; empty: no Authorization header (its localByPass)", "CitrineOS operator")
 
     # --- Stations
     BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
@@ -214,9 +259,16 @@ class Settings(BaseSettings):
     @field_validator("CSMS_OPERATOR")
     @classmethod
     def _operator_mode(cls, value: str) -> str:
-        if value not in ("manual", "http", "command"):
-            raise ValueError("must be manual, http or command")
+        if value not in BUILTIN_OPERATORS and not re.fullmatch(OPERATOR_FORM, value):
+            raise ValueError(OPERATOR_CHOICES)
         return value
+
+    @field_validator("CITRINEOS_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http:// or https:// URL such as http://localhost:8080")
+        return value.rstrip("/")
 
     @field_validator("CONFIGURED_SUPPORTED_SECURITY_PROFILES")
     @classmethod
@@ -544,8 +596,10 @@ def start_problem(s: Settings) -> str | None:
         value = getattr(s, name) or ""
         if not 16 <= len(value) <= 40:
             return f"setting {name}: OCPP 2.0.1 passwords have 16 to 40 characters (got {len(value)})"
-    if s.CSMS_OPERATOR not in ("manual", "http", "command"):
-        return f"setting CSMS_OPERATOR: must be manual, http or command (got {s.CSMS_OPERATOR!r})"
+    try:
+        operator_class(s.CSMS_OPERATOR)
+    except ValueError as e:
+        return f"setting CSMS_OPERATOR: {e}"
     if s.CSMS_OPERATOR == "http" and not s.embedded and not s.CSMS_OPERATOR_URL:
         return ("setting CSMS_OPERATOR_URL: CSMS_OPERATOR=http against an external CSMS needs the URL of its "
                 "action endpoint (or use CSMS_OPERATOR=manual or command)")

@@ -1,122 +1,118 @@
-"""The operator: how the suite asks the CSMS under test to act ("Manual Action" steps).
+"""The operator the cases call: how the suite asks the CSMS under test to act ("Manual Action" steps).
 
-``manual`` prints a precise instruction and, for actions the harness cannot observe, waits for
-Enter; ``http`` POSTs the action as JSON to CSMS_OPERATOR_URL; ``command`` runs
-CSMS_OPERATOR_COMMAND with the action as JSON on stdin. The action format is in the README.
+``Operator`` takes an action from ``actions`` and hands it to the implementation CSMS_OPERATOR
+names (``interface.CsmsOperator``: ``manual``, ``http``, ``command``, ``citrineos`` or a class of
+the user's, ``python:MODULE:CLASS``). It records the action and the answer in the case's trace,
+bounds the time (CSMS_ACTION_TIMEOUT), turns a refusal into the step's one-line failure, and gives
+an action the implementation does not do to the manual operator when a terminal is attached.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import shlex
-import subprocess
-import sys
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable
 
-from simulator.verdicts.checks import fail
-from simulator.verdicts.trace import Trace, redact
+from simulator.operators.command import CommandOperator
+from simulator.operators.http_api import HttpOperator
+from simulator.operators.interface import Action, ActionRefused, Answer, CsmsOperator
+from simulator.operators.manual import ManualOperator, Writer, has_terminal
+from simulator.settings import operator_class
+from simulator.verdicts.checks import HarnessError, fail
+from simulator.verdicts.trace import Trace
+
+__all__ = ["Action", "Operator", "implementation", "refusal"]
 
 
-@dataclass
-class Action:
-    """One request to the CSMS: ``name`` and ``params`` as documented, ``text`` for a person."""
-    name: str
-    station: str
-    params: dict[str, Any] = field(default_factory=dict)
-    text: str = ""
-    confirm: bool = False  # nothing on the wire shows it was done: a person confirms
-    #: the CSMS→CS request this action makes the CSMS send ("" when nothing on the wire shows it)
-    request: str = ""
-    #: what identifies that request among others of its kind a busy CSMS sends on its own:
-    #: declarative path -> expected value (values may be OneOf / Rule), as ``checks.check_fields``
-    identity: dict[str, Any] = field(default_factory=dict)
+def implementation(settings: Any, trace: Trace | None = None, url: str | None = None,
+                   out: Writer | None = None) -> CsmsOperator:
+    """The operator CSMS_OPERATOR names, made for one case."""
+    mode = settings.CSMS_OPERATOR
+    if mode == "manual":
+        return ManualOperator(settings, trace, out)
+    if mode == "http":
+        return HttpOperator(settings, url)
+    if mode == "command":
+        return CommandOperator(settings)
+    cls = operator_class(mode)
+    assert cls is not None
+    return cls(settings)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"action": self.name, "stationId": self.station, "params": self.params}
+
+def describe(operator: Any) -> str:
+    cls = type(operator)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def refusal(error: ActionRefused, action: Action) -> str:
+    """The step's reason when the operator refuses an action."""
+    return f"operator action {error.action or action.name} refused by {error.by}: {error.reason}"
 
 
 class Operator:
-    def __init__(self, settings: Any, trace: Trace | None = None, url: str | None = None) -> None:
+    def __init__(self, settings: Any, trace: Trace | None = None, url: str | None = None,
+                 out: Writer | None = None, operator: Any = None) -> None:
         self.settings = settings
         self.mode = settings.CSMS_OPERATOR
-        self.url = url or settings.CSMS_OPERATOR_URL
-        self.command = settings.CSMS_OPERATOR_COMMAND
         self.trace = trace
+        self.implementation = operator if operator is not None else implementation(settings, trace, url, out)
+        self.manual = ManualOperator(settings, trace, out)
         self.done: list[Action] = []
 
-    async def request(self, action: Action, step: int | str | None = None) -> dict[str, Any]:
-        """Ask the CSMS to act; a refusal or an unreachable operator fails the step."""
+    async def request(self, action: Action, step: int | str | None = None, *,
+                      until: Awaitable[Any] | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Ask the CSMS to act; a refusal, an operator that cannot be reached, or no action within
+        ``timeout`` (CSMS_ACTION_TIMEOUT) fails the step. ``until`` completes when the request the
+        action asks for arrived (a person at the terminal needs not confirm then)."""
+        limit = self.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
         if self.trace is not None:
             self.trace.note(action.station, f"operator action {json.dumps(action.to_json())}")
         self.done.append(action)
-        if self.mode == "manual":
-            return await self._manual(action, step)
-        answer = await asyncio.to_thread(self._post if self.mode == "http" else self._run, action, step)
-        if self.trace is not None:  # what the CSMS's side said, beside what it was asked
-            self.trace.note(action.station, f"operator answer {json.dumps(answer)}")
-        return answer
-
-    def _post(self, action: Action, step: int | str | None) -> dict[str, Any]:
-        if not self.url:
-            fail(step, "CSMS_OPERATOR=http needs CSMS_OPERATOR_URL (the CSMS's action endpoint)")
-        body = json.dumps(action.to_json()).encode()
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.CSMS_ACTION_TIMEOUT) as response:
-                text = response.read().decode() or "{}"
-        except urllib.error.HTTPError as e:
-            detail = e.read().decode(errors="replace")[:200]
-            fail(step, f"operator action {action.name} refused by the CSMS: HTTP {e.code} {redact(detail)}")
-        except (urllib.error.URLError, OSError) as e:
-            fail(step, f"operator action {action.name}: cannot reach {self.url}: "
-                       f"{getattr(e, 'reason', e)}")
-        try:
-            return json.loads(text)
-        except ValueError:
-            return {}
-
-    def _run(self, action: Action, step: int | str | None) -> dict[str, Any]:
-        if not self.command:
-            fail(step, "CSMS_OPERATOR=command needs CSMS_OPERATOR_COMMAND")
-        try:
-            done = subprocess.run(shlex.split(self.command), input=json.dumps(action.to_json()),
-                                  capture_output=True, text=True, timeout=self.settings.CSMS_ACTION_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            fail(step, f"operator action {action.name}: command failed: {e}")
-        if done.returncode != 0:
-            first = (done.stderr or done.stdout).strip().splitlines()[:1]
-            fail(step, f"operator action {action.name} refused by the command (exit {done.returncode}): "
-                       f"{redact(first[0]) if first else 'no output'}")
-        try:
-            return json.loads(done.stdout or "{}")
-        except ValueError:
-            return {}
-
-    async def _manual(self, action: Action, step: int | str | None) -> dict[str, Any]:
-        timeout = self.settings.CSMS_ACTION_TIMEOUT
-        lines = [f"\n>>> OPERATOR ACTION for station {action.station}: {action.text or action.name}",
-                 f"    (action {json.dumps(action.to_json())})"]
-        if action.confirm:
-            lines.append(f"    Press Enter when done (waiting up to {timeout:g} s).")
-        else:
-            lines.append(f"    The harness waits up to {timeout:g} s for the CSMS's message.")
-        sys.__stderr__.write(redact("\n".join(lines)) + "\n")
-        sys.__stderr__.flush()
-        if not action.confirm:
-            return {}
-        try:
-            tty = open("/dev/tty")
-        except OSError:
-            fail(step, f"manual operator action {action.name} needs a terminal to confirm; "
-                       f"use CSMS_OPERATOR=http or command")
-        try:
-            await asyncio.wait_for(asyncio.to_thread(tty.readline), timeout)
+            answer = await asyncio.wait_for(self._perform(action, step, until), limit)
         except asyncio.TimeoutError:
-            fail(step, f"manual operator action {action.name} was not confirmed within {timeout:g} s")
-        finally:
-            tty.close()
-        return {}
+            answer = _TIMED_OUT
+        if answer is _TIMED_OUT:  # failed outside the except: the reason is the one line, no chained timeout
+            fail(step, f"the operator did not act within {limit:g} s (operator action {action.name})")
+        if isinstance(answer, _Failure):
+            fail(step, answer.reason)
+        if self.trace is not None and answer is not None:  # what the CSMS's side said, beside what it was asked
+            self.trace.note(action.station, f"operator answer {json.dumps(answer, default=str)}")
+        return answer if isinstance(answer, dict) else {}
+
+    async def _perform(self, action: Action, step: int | str | None,
+                       until: Awaitable[Any] | None) -> Answer | _Failure:
+        """The implementation's answer, or why the step fails (returned, so that the failure is
+        raised outside the handler and shows as one line)."""
+        operator = self.implementation
+        perform = getattr(operator, "perform", None)
+        try:
+            if perform is None:  # a class of the user's that does not derive from CsmsOperator
+                return await CsmsOperator.perform(operator, action, step, until)
+            return await perform(action, step, until)
+        except NotImplementedError as e:
+            why = f" ({e})" if str(e) else ""
+            missing = f"{describe(operator)} does not implement {action.method}{why}"
+        except ActionRefused as e:
+            e.action = e.action or action.name
+            return _Failure(refusal(e, action))
+        except HarnessError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the operator is the CSMS's side: its failure fails the step
+            return _Failure(f"operator action {action.name}: {describe(operator)}.{action.method} raised "
+                            f"{type(e).__name__}: {e}")
+        if not has_terminal():
+            return _Failure(f"operator action {action.name}: {missing}, and no terminal is attached for the "
+                            f"manual fallback")
+        if self.trace is not None:
+            self.trace.note(action.station, f"operator fallback: {missing}; asking the person at the terminal")
+        return await self.manual.perform(action, step, until)
+
+
+class _Failure:
+    """Why the step fails, as ``Operator._perform`` found it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_TIMED_OUT = object()

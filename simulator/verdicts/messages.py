@@ -70,7 +70,7 @@ def parse_failure(reason: str, at: float | None = None) -> Failure | None:
     head = (rest.split(" expected ", 1)[0] if " expected " in rest else "").removeprefix("(harness) ")
     field_name = head if re.fullmatch(r"[\w.\[\]]+", head) else ""
     return Failure(reason, m.group("step") or m.group("label") or "", m.group("state") or "", field_name, at,
-                   bool(re.search(r"\bno .*? from the CSMS within\b|did not finish within", rest)),
+                   bool(re.search(r"\bno .*? from the CSMS within\b|did not finish within|did not act within", rest)),
                    m.group("round") or "")
 
 
