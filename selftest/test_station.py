@@ -11,7 +11,7 @@ from websockets.asyncio.server import serve
 from reference_csms.config import CsmsConfig, StationReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
 from simulator.operators import actions
-from simulator.verdicts.checks import CaseFailure, set_case
+from simulator.verdicts.checks import CaseFailure, HarnessError, set_case
 from simulator.operators.operator import Operator
 from simulator.settings import Settings
 from simulator.station.states import authorized, booted, energy_transfer_started
@@ -148,7 +148,7 @@ async def test_a_wait_that_gets_only_other_requests_names_them_and_the_field(sta
 
 
 async def test_an_expectation_must_match_on_content_or_say_why(station: Station) -> None:
-    with pytest.raises(AssertionError, match="must match on content"):
+    with pytest.raises(HarnessError, match="must match on content"):
         station.expecting("GetVariables")
     assert station.expecting("GetVariables", why="unit test").match is None
 

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from simulator.verdicts import catalogue
-from simulator.verdicts.checks import HarnessError
+from simulator.verdicts.checks import HarnessError, harness_reason
 from simulator.verdicts.messages import Failure, assign_steps, failing_message, messages, parse_failure
 from simulator.reporting.html import case_html, grid, overview_svg, overview_text
 from simulator.reporting.sequence_svg import diagram
@@ -111,6 +111,18 @@ def one_line(text: str) -> str:
     return redact(lines[-1] if lines else "")[:400]
 
 
+def one_line_repr(line: str) -> Any:
+    """A report's longrepr that is ``line`` and nothing else: no traceback, and ``line`` as the
+    message pytest's short summary and JUnit read (it survives the trip from a parallel worker)."""
+    try:
+        raise pytest.fail.Exception(line, pytrace=False)
+    except pytest.fail.Exception:
+        info = pytest.ExceptionInfo.from_current()
+    longrepr = info.getrepr(style="value")
+    longrepr.reprcrash.message = line  # not "Failed: …": it is not a CSMS failure
+    return longrepr
+
+
 class ConformanceReport:
     """pytest plugin: collects verdicts and writes reports/summary.{md,json}.
 
@@ -132,14 +144,22 @@ class ConformanceReport:
         self.build_seconds = 0.0  # time spent drawing diagrams and writing these reports
         self.grid: dict[str, list[tuple[str, str, str]]] = {}
         self.view_errors: list[str] = []  # report views that could not be built (never a verdict)
+        self.config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Called on registration (pytest_configure is historic): the config the JUnit view needs."""
+        self.config = config
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
         outcome = yield
         report = outcome.get_result()
         if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
-            # the harness (this machine, its material) stopped the case: an error, one line, wherever raised
-            report.longrepr = f"HarnessError: {call.excinfo.value}"
+            # the harness (this machine, its material, its own code) stopped the case: an error labelled
+            # harness, one line naming case and step, wherever it was raised (step, follow-up, fixture)
+            match = CASE_ID.search(item.name)
+            report.longrepr = one_line_repr(harness_reason(call.excinfo.value, match.group(0) if match else item.name,
+                                                           call.when))
             report.ocpp_harness_error = True  # type: ignore[attr-defined]
         trace: Trace | None = getattr(item, "ocpp_trace", None)
         if trace is not None and (report.when == "call" or (report.when != "call" and report.failed)):
@@ -154,6 +174,36 @@ class ConformanceReport:
         self._record(item, report)
         with self._guard(item):
             self._case_views(item, report, call)
+
+    @staticmethod
+    def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+        """A harness error in a case's steps counts as pytest's ``error`` (E), not as a failure."""
+        if report.failed and getattr(report, "ocpp_harness_error", False):
+            return "error", "E", "ERROR"
+        return None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Any:
+        """The controller of a parallel run learns each result from its worker's report. JUnit: a
+        harness error in the call phase is an ``<error>`` (pytest writes ``<failure>`` for every
+        failed call), with the one-line reason as its message."""
+        data = getattr(report, "ocpp_result", None)
+        if data and self.workers:
+            self.results[report.nodeid] = CaseResult(**data)
+        yield
+        if report.when != "call" or not report.failed or not getattr(report, "ocpp_harness_error", False):
+            return
+        with contextlib.suppress(Exception):  # a report view never changes a verdict
+            from _pytest.junitxml import xml_key
+            xml = self.config.stash.get(xml_key, None) if self.config is not None else None
+            if xml is None:
+                return
+            nodes = xml.node_reporter(report).nodes
+            failure = next((n for n in reversed(nodes) if n.tag == "failure"), None)
+            if failure is not None:
+                failure.tag = "error"
+                xml.stats["failure"] -= 1
+                xml.stats["error"] += 1
 
     @contextlib.contextmanager
     def _guard(self, item: pytest.Item) -> Iterator[None]:
@@ -278,12 +328,6 @@ class ConformanceReport:
         """A worker's result goes to the controller with the report, as plain data."""
         if self.worker:
             report.ocpp_result = asdict(result)  # type: ignore[attr-defined]
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """The controller of a parallel run learns each result from its worker's report."""
-        data = getattr(report, "ocpp_result", None)
-        if data and self.workers:
-            self.results[report.nodeid] = CaseResult(**data)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

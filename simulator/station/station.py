@@ -22,7 +22,7 @@ from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of da
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from simulator.pki.cert_store import CertificateStore
-from simulator.verdicts.checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, where
+from simulator.verdicts.checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, harness_error, where
 from simulator.station.device_model import DeviceModel
 from simulator.station.model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
 from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
@@ -47,6 +47,14 @@ UNSET: Any = object()
 #: ``simulator.station.replies`` when the package is imported: the core knows no behaviour.
 DEFAULT_REPLIES: dict[str, Callable[["Station", dict], dict]] = {}
 AFTER_REPLY: dict[str, Callable[["Station", dict, dict], Awaitable[Any] | None]] = {}
+
+
+def _detail(error: BaseException) -> str:
+    """One line of what went wrong inside the station, without the place a HarnessError already names."""
+    text = " ".join(str(error).split())
+    if isinstance(error, HarnessError):
+        return text.split(": ", 1)[1] if text.startswith("TC_") and ": " in text else text
+    return f"{error.__class__.__name__}: {text}" if text else error.__class__.__name__
 
 
 def now_iso() -> str:
@@ -269,10 +277,10 @@ class Station(ChargePoint):
             if task.done() and not task.cancelled() and task.exception() is not None \
                     and not isinstance(task.exception(), ConnectionLost):
                 error = task.exception()
-                message = str(error) if isinstance(error, CaseFailure) else f"{error.__class__.__name__}: {error}"
-                if not self._problem:
-                    self._problem = "in a follow-up message: " + (
-                        message.split(": ", 1)[-1] if isinstance(error, CaseFailure) else message)
+                if not isinstance(error, CaseFailure):  # the station's own code failed: no CSMS fault
+                    self._harness_error = self._harness_error or f"in a follow-up message: {_detail(error)}"
+                elif not self._problem:
+                    self._problem = "in a follow-up message: " + str(error).split(": ", 1)[-1]
             else:
                 task.cancel()
         self._background.clear()
@@ -291,7 +299,7 @@ class Station(ChargePoint):
         except asyncio.CancelledError:
             raise
         except Exception as e:  # a harness bug must not hang the case, nor count against the CSMS
-            self._harness_error = f"harness error while reading: {e.__class__.__name__}: {e}"
+            self._harness_error = f"while answering the CSMS: {_detail(e)}"
         finally:
             code = getattr(ws, "close_code", None)
             reason = getattr(ws, "close_reason", "") or ""
@@ -410,7 +418,7 @@ class Station(ChargePoint):
         """
         problem = schema_problem(action, CALL, payload)
         if problem:
-            raise AssertionError(f"harness bug: own {action}Request is schema-invalid: {problem}")
+            harness_error(step, f"the station's own {action}Request fails its schema self-check: {problem}")
         if not self.connected:
             raise ConnectionLost(f"{where(step)}: cannot send {action}Request: the station is not connected "
                                  f"({self._close_reason or 'never connected'})", pytrace=False)
@@ -476,8 +484,8 @@ class Station(ChargePoint):
             if match is None:
                 why = why or f"operator action {trigger.name} identifies no more than the request's kind"
         if match is None and not why:
-            raise AssertionError(f"harness bug: an expectation of {action}Request must match on content "
-                                 f"(match=...) or say why it needs not (why=...)")
+            harness_error(None, f"an expectation of {action}Request must match on content (match=...) "
+                                f"or say why it needs not (why=...)")
         exp = Expectation(self, action, reply, match, describe, trigger, armed)
         self.expectations.append(exp)
         return exp
@@ -548,7 +556,7 @@ class Station(ChargePoint):
             return
         problem = schema_problem(action, CALLRESULT, reply)
         if problem:
-            raise AssertionError(f"harness bug: own {action}Response is schema-invalid: {problem}")
+            raise HarnessError(f"the station's own {action}Response fails its schema self-check: {problem}")
         try:
             await self._send(dumps([CALLRESULT, unique_id, reply]))
         except ConnectionClosed:
@@ -592,6 +600,8 @@ class Station(ChargePoint):
             except asyncio.TimeoutError:
                 task.cancel()
                 fail(step, "follow-up messages of the station did not finish in time")
+            except Exception as e:  # the station's own code failed in the follow-up: a harness error
+                harness_error(step, f"in a follow-up message: {_detail(e)}")
 
     # ------------------------------------------------------------------ building blocks
     def ensure_evses(self, count: int) -> None:
@@ -655,7 +665,7 @@ class Station(ChargePoint):
         else:
             tx = transaction or self.model.transaction(e)
             if tx is None:
-                raise AssertionError(f"harness bug: no open transaction on EVSE {e} for {event_type}")
+                raise HarnessError(f"no open transaction on EVSE {e} for a {event_type} event")
         info: dict[str, Any] = {"transactionId": tx.id}
         if charging_state is not None:
             info["chargingState"] = charging_state
@@ -690,7 +700,10 @@ class Station(ChargePoint):
     async def transaction_event(self, event_type: str, trigger: str, step: int | str | None = None,
                                 **fields: Any) -> dict:
         """Build and send a TransactionEventRequest; returns the CSMS's answer."""
-        payload = self.transaction_event_payload(event_type, trigger, **fields)
+        try:
+            payload = self.transaction_event_payload(event_type, trigger, **fields)
+        except HarnessError as e:
+            harness_error(step, str(e))
         return await self.send("TransactionEvent", payload, step)
 
     def queue_transaction_event(self, event_type: str, trigger: str, **fields: Any) -> dict:

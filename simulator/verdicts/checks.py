@@ -25,7 +25,32 @@ CaseFailure = pytest.fail.Exception
 
 
 class HarnessError(Exception):
-    """Something on the harness side (this machine) prevents the case; it errors, never passes."""
+    """Something on the harness side (this machine, its material, its own code) prevents the case:
+    an ``error`` labelled harness, never a CSMS failure, never a pass. Raise it with
+    :func:`harness_error` so the message names case and step."""
+
+
+HARNESS_PREFIX = "harness error in "
+_WHERE = re.compile(r"^(TC_[A-P]_\d+(?: [^:]*)?): (.*)$", re.S)
+
+
+def harness_error(step: int | str | None, message: str) -> NoReturn:
+    """Raise a :class:`HarnessError` for ``step``: ``TC_N_02 step 6: own NotifyMonitoringReport…``."""
+    raise HarnessError(f"{where(step)}: {message}")
+
+
+def harness_reason(error: BaseException | str, case: str = "", phase: str = "call") -> str:
+    """The one-line reason of a harness error: ``harness error in TC_N_02 step 6: …``. A message
+    that does not name its place gets the case and the pytest phase (a fixture: before step 1)."""
+    text = " ".join(str(error).split()) or error.__class__.__name__
+    text = text.removeprefix(HARNESS_PREFIX).removeprefix("HarnessError: ").removeprefix("harness bug: ")
+    m = _WHERE.match(text)
+    if m:
+        place, message = m.group(1), m.group(2)
+    else:
+        place = case + {"setup": " before step 1", "teardown": " after the last step"}.get(phase, "")
+        message = text
+    return f"{HARNESS_PREFIX}{place.strip() or 'harness'}: {message.removeprefix('harness bug: ')}"
 
 
 def set_case(case_id: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from simulator.verdicts.catalogue import Case
 from simulator.verdicts.trace import Frame
 
-_FAILURE = re.compile(r"^(?P<case>TC_[A-P]_\d+)(?: \[(?P<round>[^\]]+)\])?(?: (?P<state>[A-Z][A-Za-z0-9-]+))?"
+_FAILURE = re.compile(r"^(?:harness error in )?(?P<case>TC_[A-P]_\d+)(?: \[(?P<round>[^\]]+)\])?(?: (?P<state>[A-Z][A-Za-z0-9-]+))?"
                       r" (?:step (?P<step>[\w.]+)(?: \([^)]*\))?|(?P<label>Post|before step 1|Connect-SP\d))"
                       r": (?P<rest>.*)$", re.S)
 
