@@ -4,14 +4,15 @@ from __future__ import annotations
 
 UUID = r"'[0-9a-f-]{36}'"
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(±1 s\)"
-NOT_HELD = r"step 2: the station holds no message matching the request .* so it answered Unknown, expected Accepted"
+NOT_HELD = r"step 2: GetDisplayMessagesResponse\.status expected 'Accepted', got 'Unknown': no message the station holds"
 PRIORITY = "message.priority expected 'InFront', got 'NormalCycle'".replace(".", r"\.")
 REFUSED = r"step 4: CSMS answered NotifyDisplayMessagesRequest with CALLERROR InternalError"
 
 # fault -> {case: regex the one-line reason must match}
 FAULTS = {
     "display_wrong_priority": {
-        **{c: rf"{c} step 1: {PRIORITY}" for c in ("TC_O_01", "TC_O_06", "TC_O_10", "TC_O_12")},
+        **{c: rf"{c} step 1: {PRIORITY}" for c in ("TC_O_01", "TC_O_06", "TC_O_10", "TC_O_12", "TC_O_13", "TC_O_14",
+                                                   "TC_O_25", "TC_O_27", "TC_O_28")},
         "TC_O_17": r"TC_O_17 step 1: message\.priority expected 'AlwaysFront', got 'InFront'",
         "TC_O_26": r"TC_O_26 step 1: message\.priority expected 'NormalCycle', got 'AlwaysFront'",
         "TC_O_08": rf"TC_O_08 {NOT_HELD}"},
@@ -21,8 +22,8 @@ FAULTS = {
         "TC_O_25": r"TC_O_25 step 1: message\.state expected 'Charging', got 'Faulted'",
         "TC_O_09": rf"TC_O_09 {NOT_HELD}"},
     "display_wrong_content": {
-        "TC_O_01": r"TC_O_01 step 1: message\.message\.content expected 'OCPP conformance test message', "
-                   r"got 'OCPP conformance'",
+        **{c: rf"{c} step 1: message\.message\.content expected 'OCPP conformance test message', got 'OCPP conformance'"
+           for c in ("TC_O_01", "TC_O_06", "TC_O_13", "TC_O_14", "TC_O_17", "TC_O_25")},
         "TC_O_12": r"TC_O_12 step 1: message\.message\.content expected 'OCPP conformance test message "
                    r"\(replaced\)', got 'OCPP conformance'"},
     "display_wrong_format": {"TC_O_19": r"TC_O_19 step 1: message\.message\.format expected 'HTML', got 'UTF8'"},
@@ -30,6 +31,12 @@ FAULTS = {
         **{c: rf"{c} step 1: message\.transactionId expected {UUID}, got absent" for c in ("TC_O_06", "TC_O_27",
                                                                                          "TC_O_28")},
         "TC_O_10": rf"TC_O_10 step 1: message\.transactionId expected present and not {UUID}, got absent"},
+    # a message asked without a transaction comes tied to one; the configured message is then refused
+    "display_ties_transaction": {
+        **{c: rf"{c} step 1: message\.transactionId expected absent, got '[^']+'"
+           for c in ("TC_O_01", "TC_O_13", "TC_O_14", "TC_O_25")},
+        "TC_O_12": r"TC_O_12 DisplayMessageConfigured step 2: SetDisplayMessageResponse\.status expected 'Accepted', "
+                   r"got 'UnknownTransaction'"},
     "display_drops_times": {
         "TC_O_13": rf"TC_O_13 step 1: message\.startDateTime expected {TIME}, got absent",
         "TC_O_14": rf"TC_O_14 step 1: message\.endDateTime expected {TIME}, got absent",

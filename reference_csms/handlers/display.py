@@ -23,6 +23,7 @@ CONTENT_CUT = fault("display_wrong_content", "SetDisplayMessage cuts message.con
 FORMAT_UTF8 = fault("display_wrong_format", "SetDisplayMessage always sends message.format UTF8")
 NO_TRANSACTION = fault("display_drops_transaction", "SetDisplayMessage leaves out the transactionId it was asked for")
 NO_TIMES = fault("display_drops_times", "SetDisplayMessage leaves out startDateTime and endDateTime")
+TIED_TRANSACTION = fault("display_ties_transaction", "SetDisplayMessage asked without a transaction ties the message to the station's latest transaction it knows (ongoing or ended), or to transactionId '1' when it knows none")
 NEW_ID_ON_REPLACE = fault("display_replace_new_id", "replacing a message sends it under a new id")
 FILTER_IGNORED = fault("display_filter_ignored", "GetDisplayMessages is sent without the asked id/priority/state filter")
 FILTER_INVENTED = fault("display_filter_added", "GetDisplayMessages without a filter is sent with priority NormalCycle")
@@ -65,7 +66,14 @@ def _message_info(csms: "CentralSystem", station_id: str, params: dict[str, Any]
     return info
 
 
-def _faulty(csms: "CentralSystem", info: dict[str, Any]) -> dict[str, Any]:
+def _latest_transaction(csms: "CentralSystem", station_id: str) -> str:
+    ongoing = csms.store.ongoing_transaction(station_id)
+    if ongoing is not None:
+        return ongoing["id"]
+    return next(iter(csms.store.ended_transactions(station_id, 1)), "1")
+
+
+def _faulty(csms: "CentralSystem", station_id: str, info: dict[str, Any]) -> dict[str, Any]:
     if csms.fault(PRIORITY_CYCLED):
         info["priority"] = _next(PRIORITIES, info.get("priority", ""))
     if csms.fault(STATE_CYCLED) and "state" in info:
@@ -79,13 +87,15 @@ def _faulty(csms: "CentralSystem", info: dict[str, Any]) -> dict[str, Any]:
     if csms.fault(NO_TIMES):
         info.pop("startDateTime", None)
         info.pop("endDateTime", None)
+    if csms.fault(TIED_TRANSACTION) and "transactionId" not in info:
+        info["transactionId"] = _latest_transaction(csms, station_id)
     return info
 
 
 @operator_action("SetDisplayMessage")
 async def set_display_message(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """O01/O02/O06: send the message; the station's Accepted stores (or replaces) it."""
-    info = _faulty(csms, _message_info(csms, station_id, params))
+    info = _faulty(csms, station_id, _message_info(csms, station_id, params))
     if "priority" not in info or not info["message"].get("content"):
         raise ActionError("SetDisplayMessage needs priority and message {format, content}")
     payload = _checked("SetDisplayMessage", {"message": info})
