@@ -23,7 +23,12 @@ FAULTS: dict[str, dict[str, str]] = {
         "TC_B_31": r"TC_B_31 step 2: status expected 'Pending' or 'Rejected', got 'Accepted'"},
     "boot_plan_not_consumed": {
         "TC_B_02": r"TC_B_02 step 5: status expected 'Accepted', got 'Pending'",
+        "TC_B_30": r"TC_B_30 Post: status expected 'Accepted', got 'Pending'",
         "TC_B_31": r"TC_B_31 step 6: status expected 'Accepted', got 'Pending'"},
+    # every "still connected" Heartbeat, and the Heartbeat a TriggerMessage asked for (TC_F_20 step 4)
+    "heartbeat_local_time": {
+        case: rf"{case} {step}: HeartbeatResponse breaks the OCPP 2\.0\.1 schema: currentTime: '[^']+' is not a "
+              rf"'date-time'" for case, step in (("TC_B_01", "Post"), ("TC_F_20", "step 4"))},
     "close_pending_station": {
         "TC_B_02": r"TC_B_02 step 3: the CSMS closed the connection \(close code \d+.*\) while the station is Pending"},
     "pending_accepts_messages": {

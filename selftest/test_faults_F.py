@@ -40,10 +40,13 @@ FAULTS = {
     # every trigger but Heartbeat (which it asks for) and TC_F_27 (any requestedMessage will do)
     "wrong_trigger_message": {
         case: field_first(case, "requestedMessage", r"'\w+'") for case in TRIGGERS if case != "TC_F_20"},
-    "trigger_message_not_sent": {
-        **{case: no_trigger(case) for case in TRIGGERS},
-        "TC_F_27": r"TC_F_27 step 1: (no TriggerMessageRequest .*within 3 s|\S+ expected .* \(in the (closest of \d+ )?"
-                   r"TriggerMessageRequests? the CSMS sent)"},
+    # TC_F_20 asks for a Heartbeat trigger and TC_F_27 for any trigger: a busy CSMS's own trigger of that
+    # kind is the step's request by content (the catalogue checks nothing more), so these two are
+    # proven by what follows the trigger (TC_F_20 step 4: heartbeat_local_time in test_faults_B)
+    "trigger_message_not_sent": {case: no_trigger(case) for case in TRIGGERS if case != "TC_F_20"},
+    "trigger_refusal_drops_station": {
+        "TC_F_27": r"TC_F_27 Post \(harness\): (the CSMS closed the connection|the connection was closed) "
+                   r"\(close code \d+"},
     "trigger_evse_omitted": {
         case: field_first(case, r"(evse\.id|requestedMessage)", r"\S+") for case in TRIGGERS if TRIGGERS[case][2]},
 }

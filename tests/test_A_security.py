@@ -15,7 +15,7 @@ from simulator.probes.admission import (check_upgraded, open_upgrade, open_with_
                                  require_refusal)
 from simulator.pki.certificates import (common_name, invalid_fixture_problem, key_description, key_strong_enough, new_csr,
                                     parse_chain, public_key_der)
-from simulator.verdicts.checks import (CaseFailure, HarnessError, Rule, check, check_fields, check_that, fail, get_path, require_profile,
+from simulator.verdicts.checks import (CaseFailure, HarnessError, OneOf, Rule, check, check_fields, check_that, fail, get_path, require_profile,
                               warn, where)
 from simulator.settings import Settings
 from simulator.station.states import boot_notification, booted, renew_charging_station_certificate, report_connectors
@@ -476,4 +476,6 @@ async def upgrade_steps(station: Station, settings: Settings, target: int) -> No
         "setVariableData[0].variable.name": "NetworkConfigurationPriority",
         "setVariableData[0].attributeValue": Rule(f"a comma-separated list with element {chosen!r}",
                                                   lambda v: chosen in [p.strip() for p in v.split(",")])})
-    await station.expect("Reset", 5, reply={"status": "Accepted"}, trigger=actions.reset(station.id, "OnIdle"))
+    # "ResetRequest (any type)": the operator asks for OnIdle, an Immediate reset does the same here
+    await station.expect("Reset", 5, reply={"status": "Accepted"}, trigger=actions.reset(station.id, "OnIdle"),
+                         match={"type": OneOf("OnIdle", "Immediate")})

@@ -30,6 +30,7 @@ SINGLE_REPORT_PART = fault("notify_report_single_part", "answers NotifyReport pa
 WRONG_CRITERIA = fault("wrong_report_criteria", "GetReport asks for every component criterion instead of the asked ones")
 SWAP_RESET_TYPE = fault("reset_type_swapped", "Reset sends Immediate when asked for OnIdle and OnIdle when asked for Immediate")
 IGNORE_RESET_EVSE = fault("reset_evse_ignored", "Reset of one EVSE is sent without evseId (the whole station resets)")
+LOCAL_HEARTBEAT_TIME = fault("heartbeat_local_time", "answers HeartbeatRequest with a currentTime without time zone (local time)")
 CLOSE_ON_PROFILE_FAILED = fault("close_after_network_profile_failed", "closes the connection of a station that answers SetNetworkProfile with Failed")
 fault("accept_any_subprotocol", "upgrades connections that do not offer ocpp2.0.1")
 fault("single_subprotocol_only", "refuses an upgrade whose Sec-WebSocket-Protocol offers more than one subprotocol")
@@ -85,6 +86,8 @@ def boot_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[s
 
 @on("Heartbeat")
 def heartbeat(session: "CsmsSession", payload: dict[str, Any]) -> dict[str, Any]:
+    if session.csms.fault(LOCAL_HEARTBEAT_TIME):
+        return {"currentTime": now_iso().removesuffix("Z")}
     return {"currentTime": now_iso()}
 
 

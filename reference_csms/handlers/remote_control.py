@@ -26,6 +26,7 @@ NO_REMOTE_START_ID = fault("remote_start_id_missing", "RequestStartTransaction l
 UNLOCK_WRONG_CONNECTOR = fault("unlock_wrong_connector", "UnlockConnector names the connector after the asked one")
 WRONG_TRIGGER = fault("wrong_trigger_message", "TriggerMessage asks for a Heartbeat whatever was asked")
 NO_TRIGGER = fault("trigger_message_not_sent", "accepts TriggerMessage actions but sends nothing")
+DROP_ON_NOT_IMPLEMENTED = fault("trigger_refusal_drops_station", "closes the station's connection when it answers a TriggerMessage with NotImplemented")
 TRIGGER_WITHOUT_EVSE = fault("trigger_evse_omitted", "TriggerMessage leaves out the evse it was asked for (F06.FR.13)")
 
 
@@ -114,4 +115,9 @@ async def trigger_message(csms: "CentralSystem", station_id: str, params: dict[s
     if csms.fault(NO_TRIGGER):
         csms.session(station_id)
         return {"status": "sent", "request": "TriggerMessage"}
-    return send_request(csms, station_id, "TriggerMessage", payload)
+
+    def answered(answer: dict[str, Any]) -> None:
+        if answer.get("status") == "NotImplemented" and csms.fault(DROP_ON_NOT_IMPLEMENTED):
+            session = csms.session(station_id)
+            session.later(session.close())
+    return send_request(csms, station_id, "TriggerMessage", payload, answered)
