@@ -262,10 +262,15 @@ async def test_TC_B_18_custom_report(cp: Station, settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------- B11/B12 reset
+#: "evseId absent" of a reset of the whole station: OCPP addresses the entire Charging Station in a
+#: request of the CSMS by leaving the EVSE out or by evseId 0 (Part 1, Numbering)
+WHOLE_STATION = OneOf(ABSENT, 0)
+
+
 async def reset_request(cp: Station, reset_type: str, evse: int | None, answer: str) -> None:
     """Steps 1-2: the CSMS's ResetRequest (type, evseId checked), answered ``answer``."""
     request = await cp.expect("Reset", 1, trigger=actions.reset(cp.id, reset_type, evse), reply={"status": answer})
-    check_fields(1, request, {"type": reset_type, "evseId": ABSENT if evse is None else evse})
+    check_fields(1, request, {"type": reset_type, "evseId": WHOLE_STATION if evse is None else evse})
 
 
 async def end_on_idle(cp: Station, settings: Settings) -> None:

@@ -152,7 +152,8 @@ async def test_TC_K_01_set_tx_default_specific_evse(cp: Station, settings: Setti
     check_fields(1, request, {
         "evseId": e, "chargingProfile.stackLevel": s.CONFIGURED_STACK_LEVEL,
         "chargingProfile.chargingProfilePurpose": "TxDefaultProfile", "chargingProfile.chargingProfileKind": "Absolute",
-        "chargingProfile.validFrom": about(now, deviation),
+        # validFrom absent: "valid as soon as it is received" (ChargingProfileType), the same as now
+        "chargingProfile.validFrom": OneOf(ABSENT, about(now, deviation)),
         "chargingProfile.validTo": about(now + timedelta(seconds=duration), deviation, f"now + {duration} s"),
         f"{SCHEDULE}.startSchedule": about(now, deviation),
         f"{SCHEDULE}.chargingRateUnit": s.CONFIGURED_CHARGING_RATE_UNIT, f"{SCHEDULE}.duration": duration,
@@ -263,7 +264,8 @@ async def test_TC_K_15_set_profile_not_supported(cp: Station, settings: Settings
         "chargingProfile.chargingProfilePurpose": "TxDefaultProfile", "chargingProfile.chargingProfileKind": "Absolute",
         f"{SCHEDULE}.startSchedule": PRESENT, f"{SCHEDULE}.chargingRateUnit": s.CONFIGURED_CHARGING_RATE_UNIT,
         f"{PERIOD0}.startPeriod": 0, f"{SCHEDULE}.duration": s.CONFIGURED_CHARGING_SCHEDULE_DURATION,
-        f"{PERIOD0}.limit": limit(request, 6), f"{PERIOD0}.numberPhases": s.CONFIGURED_NUMBER_PHASES})
+        # numberPhases absent: "numberPhases=3 will be assumed" (ChargingSchedulePeriodType): the phases rule
+        f"{PERIOD0}.limit": limit(request, 6), f"{PERIOD0}.numberPhases": phases_rule(s.CONFIGURED_NUMBER_PHASES)})
     await cp.still_connected()
 
 
