@@ -29,11 +29,6 @@ FAULTS = {
         "TC_E_31": rf"TC_E_31 step 4: {CALLERROR}",
         "TC_E_33": rf"TC_E_33 step 6: {CALLERROR}"},
     "reject_late_events": {"TC_E_31": rf"TC_E_31 step 8: {CALLERROR}"},
-    # seqNo gaps ignored: no GetTransactionStatus of its own
-    # seqNo gaps ignored: no GetTransactionStatus of its own (a busy CSMS's query about another
-    # transaction is named instead, with the transactionId it carried)
-    "ignore_seq_gaps": {"TC_E_31": rf"TC_E_31 step 5: (no GetTransactionStatusRequest with transactionId {UUID} from "
-                                   rf"the CSMS within 3 s|transactionId expected {UUID}, got '{ID}' {IN_OTHER})"},
     "never_remote_stop": {"TC_E_21": rf"TC_E_21 step 1: no RequestStopTransactionRequest with transactionId {UUID} "
                                      rf"from the CSMS within 3 s"},
     # GetTransactionStatus with a wrong, an absent, or an unasked-for transactionId: the step names

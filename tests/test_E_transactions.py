@@ -359,9 +359,15 @@ async def test_TC_E_31_status_ended_with_queue(cp: Station) -> None:
     await cp.quiet_for()  # a query the CSMS makes at the reconnect is answered, not counted
     status.arm()  # after step 3: what came before E3 went out cannot be the reaction to its gap
     await cp.send_queued(e3, 4)
-    await status.wait(5)  # no operator action: the seqNo gap is the CSMS's cue
+    # Step 5: the seqNo gap gives the CSMS a reason to ask, but no duty: Part 6's purpose is "to verify
+    # if the CSMS is able to request the status ... by sending a GetTransactionStatusRequest with a
+    # transactionId" and E14 says the CSMS "can ask" (no E14 requirement binds the CSMS to a gap), and
+    # Part 6 shows no manual action before TC_E_29's step 3 or TC_E_30's step 1 either. So, as in
+    # TC_E_29, a query of its own within CSMS_SILENCE_WAIT counts, else the operator asks for it.
+    await status_request(cp, 5, status, actions.get_transaction_status(cp.id, tx.id))
     await cp.send_queued(e1, 8)
     await cp.send_queued(e2, 10)
+    # Post "queue empty; T ended": the station sent every queued event (steps 7, 9) and ended T itself (E3)
 
 
 async def test_TC_E_33_status_without_id_with_queue(cp: Station) -> None:
