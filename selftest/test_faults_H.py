@@ -9,6 +9,10 @@ DATE = r"'\d{4}-\d\d-\d\dT[\d:.]+Z'"
 
 # fault -> {case: regex the one-line reason must match}
 FAULTS = {
+    # the reservation the station accepted is cancelled at once: its Post (still Reserved) fails
+    "reservation_cancelled_after_accept": {
+        case: rf"{case} Post: reservation \d+ expected held, got a CancelReservationRequest "
+              rf"\{{\"reservationId\": \d+\}}" for case in ("TC_H_01", "TC_H_14")},
     "reservation_expiry_in_past": {
         case: rf"{case} step 1: \(harness\) expiryDateTime expected a date-time later than the request's "
               rf"arrival.*, got {DATE}" for case in WITH_EXPIRY_CHECK},

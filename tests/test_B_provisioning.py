@@ -200,6 +200,8 @@ async def test_TC_B_09_set_variables_single(cp: Station) -> None:
                               "setVariableData[0].attributeValue": "123",
                               "setVariableData[0].attributeType": OneOf(ABSENT, "Actual")})
     count_entries(1, "setVariableData", request["setVariableData"], 1)
+    held = cp.device.value("OCPPCommCtrlr", "OfflineThreshold")
+    check_that("Post", held == "123", f"the simulator's OfflineThreshold expected '123', got {held!r}")
 
 
 async def test_TC_B_10_set_variables_multiple(cp: Station) -> None:

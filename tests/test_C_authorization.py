@@ -21,6 +21,7 @@ from simulator.station.replies import clear_cache
 from simulator.settings import Settings
 from simulator.station.states import (authorize, booted, energy_transfer_started, ev_connected_post_session,
                               ev_connected_pre_session, ev_disconnected, parking_bay_occupied)
+from simulator.station.states import transaction_still_running
 from simulator.station.station import Station
 
 
@@ -126,6 +127,7 @@ async def test_TC_C_08_cache_accepted(cp: Station) -> None:
     cp.auth_cache.remember(valid, {"status": "Accepted"})
     response = await cp.transaction_event("Updated", "Authorized", 2, id_token=valid)
     check_info(2, response, "Accepted")
+    await transaction_still_running(cp)
 
 
 async def test_TC_C_20_cache_invalid(cp: Station) -> None:
@@ -246,6 +248,7 @@ async def test_TC_C_48_master_pass_specific(cp: Station, settings: Settings, nee
     await charging_on_two_evses(cp)
     check_info(2, await authorize(cp, master, 2), "Accepted", settings.MASTERPASS_GROUP_ID)
     check_info(4, await master_pass_stop(cp, 4, 1, master), "Accepted", settings.MASTERPASS_GROUP_ID)
+    await transaction_still_running(cp, evse=2)  # Post: T2 still charging
 
 
 async def test_TC_C_49_master_pass_without_ui(cp: Station, settings: Settings, needs: Callable[..., None]) -> None:
@@ -269,6 +272,7 @@ async def test_TC_C_50_contract_local_validation_accepted(cp: Station, iso15118:
     response = await cp.transaction_event("Updated", "Authorized", 6, id_token=emaid(cp))
     check_fields(6, response, {"idTokenInfo.status": "Accepted"})
     await energy_transfer_started(cp)
+    await transaction_still_running(cp)
 
 
 async def test_TC_C_51_contract_local_validation_rejected(cp: Station, iso15118: Iso15118) -> None:
@@ -291,3 +295,4 @@ async def test_TC_C_52_contract_central_validation_accepted(cp: Station, iso1511
     response = await cp.transaction_event("Updated", "Authorized", 6, id_token=emaid(cp))
     check_fields(6, response, {"idTokenInfo.status": "Accepted"})
     await energy_transfer_started(cp)
+    await transaction_still_running(cp)

@@ -24,6 +24,7 @@ from simulator.settings import Settings
 from simulator.station.states import (authorize, authorized, booted, energy_transfer_started, energy_transfer_suspended,
                               ev_connected_post_session, ev_connected_pre_session, ev_disconnected, stop_authorized,
                               wait_transaction_duration)
+from simulator.station.states import transaction_still_running
 from simulator.operators.operator import Action
 from simulator.station.station import Expectation, Station, now_iso
 
@@ -132,6 +133,7 @@ async def test_TC_E_01_start_power_path_closed(cp: Station) -> None:
                                           id_token=token)
     check_accepted(6, response)
     await cp.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_02_start_energy_transfer(cp: Station) -> None:
@@ -142,6 +144,7 @@ async def test_TC_E_02_start_energy_transfer(cp: Station) -> None:
     response = await cp.transaction_event("Started", "ChargingStateChanged", 6, charging_state="Charging",
                                           id_token=token)
     check_accepted(6, response)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_03_local_start_cable_plugin_first(cp: Station) -> None:
@@ -150,6 +153,7 @@ async def test_TC_E_03_local_start_cable_plugin_first(cp: Station) -> None:
     await ev_connected_pre_session(cp)
     await authorized(cp)
     await energy_transfer_started(cp)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_04_local_start_authorization_first(cp: Station) -> None:
@@ -157,6 +161,7 @@ async def test_TC_E_04_local_start_authorization_first(cp: Station) -> None:
     await booted(cp)
     await authorized(cp)
     await energy_transfer_started(cp)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_09_start_ev_connected(cp: Station) -> None:
@@ -164,6 +169,7 @@ async def test_TC_E_09_start_ev_connected(cp: Station) -> None:
     await booted(cp)
     await plug_in(cp, 2)
     await cp.transaction_event("Started", "CablePluggedIn", 4, charging_state="EVConnected")
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_10_start_authorized_local(cp: Station) -> None:
@@ -172,6 +178,7 @@ async def test_TC_E_10_start_authorized_local(cp: Station) -> None:
     token = await authorize_accepted(cp, 2)
     response = await cp.transaction_event("Started", "Authorized", 4, id_token=token)
     check_accepted(4, response)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_11_start_data_signed(cp: Station) -> None:
@@ -183,12 +190,14 @@ async def test_TC_E_11_start_data_signed(cp: Station) -> None:
                                           id_token=token, meter=[signed_meter_value(cp, "Transaction.Begin")])
     check_accepted(6, response)
     await cp.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_12_start_parking_bay_occupied(cp: Station) -> None:
     """Start transaction options - ParkingBayOccupied"""
     await booted(cp)
     await cp.transaction_event("Started", "EVDetected", 2)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_38_local_start_ev_not_ready(cp: Station) -> None:
@@ -197,6 +206,7 @@ async def test_TC_E_38_local_start_ev_not_ready(cp: Station) -> None:
     await authorized(cp)
     await ev_connected_pre_session(cp)
     await cp.transaction_event("Updated", "ChargingStateChanged", 3, charging_state="SuspendedEV")
+    await transaction_still_running(cp)
 
 
 # ---------------------------------------------------------------- stop options (E06, E10, F03)
@@ -298,6 +308,7 @@ async def test_TC_E_26_ev_side_disconnect_suspends(cp: Station) -> None:
     # the EV plugs in again (Part 6 lists no Occupied report here); T never ended
     await cp.transaction_event("Updated", "CablePluggedIn", 6, charging_state="EVConnected")
     await cp.transaction_event("Updated", "ChargingStateChanged", 8, charging_state="Charging")
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_39_stop_deauthorized_timeout(cp: Station) -> None:
@@ -331,6 +342,7 @@ async def test_TC_E_29_status_ongoing_with_queue(cp: Station) -> None:
     await offline_period(cp)
     await status_request(cp, 3, own, actions.get_transaction_status(cp.id, tx.id))
     await cp.send_queued(queued, 6)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_30_status_ongoing_without_queue(cp: Station) -> None:
@@ -339,6 +351,7 @@ async def test_TC_E_30_status_ongoing_without_queue(cp: Station) -> None:
     await energy_transfer_started(cp)
     tx = cp.model.transaction(cp.settings.CONFIGURED_EVSE_ID)
     await status_query(cp, tx.id).wait(1, trigger=actions.get_transaction_status(cp.id, tx.id))
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_31_status_ended_with_queue(cp: Station) -> None:
@@ -380,9 +393,11 @@ async def test_TC_E_33_status_without_id_with_queue(cp: Station) -> None:
     await offline_period(cp)
     await status_request(cp, 3, own, actions.get_transaction_status(cp.id))
     await cp.send_queued(queued, 6)
+    await transaction_still_running(cp)
 
 
 async def test_TC_E_34_status_without_id_without_queue(cp: Station) -> None:
     """Check Transaction status - Without transactionId - without message in queue"""
     await booted(cp)
     await status_query(cp, None).wait(1, trigger=actions.get_transaction_status(cp.id))
+    await cp.still_connected()

@@ -12,6 +12,7 @@ from simulator.verdicts.checks import ABSENT, PRESENT, OneOf, check_fields
 from simulator.settings import Settings
 from simulator.station.states import (authorize, booted, energy_transfer_started, ev_connected_pre_session,
                               wait_transaction_duration)
+from simulator.station.states import transaction_still_running
 from simulator.station.station import Station
 
 
@@ -65,6 +66,7 @@ async def test_TC_F_01_remote_start_cable_plugin_first(cp: Station, settings: Se
                                transaction_info={"remoteStartId": request["remoteStartId"]})
     await energy_transfer_started(cp)  # part 2 only: EV connected, T authorized
     await cp.still_connected()
+    await transaction_still_running(cp)
 
 
 async def test_TC_F_02_remote_start_authorize_remote_start_true(cp: Station) -> None:
@@ -75,6 +77,7 @@ async def test_TC_F_02_remote_start_authorize_remote_start_true(cp: Station) -> 
     check_fields(4, response, {"idTokenInfo.status": "Accepted"})
     await remote_started(cp, request, 6)
     await energy_transfer_started(cp)  # parts 1 and 2: the EV plugs in, then charges
+    await transaction_still_running(cp)
 
 
 async def test_TC_F_03_remote_start_authorize_remote_start_false(cp: Station) -> None:
@@ -83,6 +86,7 @@ async def test_TC_F_03_remote_start_authorize_remote_start_false(cp: Station) ->
     request = await remote_start(cp, {"status": "Accepted"})
     await remote_started(cp, request, 4)  # no AuthorizeRequest (F01.FR.02)
     await energy_transfer_started(cp)
+    await transaction_still_running(cp)
 
 
 async def test_TC_F_04_remote_start_cable_plugin_timeout(cp: Station) -> None:
@@ -128,6 +132,7 @@ async def test_TC_F_13_trigger_transaction_event_evse(cp: Station, settings: Set
     e = settings.CONFIGURED_EVSE_ID
     await trigger(cp, "TransactionEvent", e)
     await cp.transaction_event("Updated", "Trigger", 4, charging_state="Charging", meter=trigger_reading(cp, e))
+    await transaction_still_running(cp)
 
 
 async def test_TC_F_14_trigger_transaction_event_all(cp: Station, settings: Settings) -> None:
@@ -139,6 +144,7 @@ async def test_TC_F_14_trigger_transaction_event_all(cp: Station, settings: Sett
         if evse.transaction is not None:
             await cp.transaction_event("Updated", "Trigger", 4, evse=evse.id, charging_state="Charging",
                                        meter=trigger_reading(cp, evse.id), omit_evse=True)
+    await transaction_still_running(cp)
 
 
 async def test_TC_F_15_trigger_log_status_idle(cp: Station) -> None:

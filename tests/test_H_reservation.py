@@ -8,6 +8,8 @@ otherwise the operator asks for a reservation for <VALID_ID_TOKEN> that expires
 """
 from __future__ import annotations
 
+import json
+
 from simulator.operators import actions
 from simulator.verdicts.checks import ABSENT, PRESENT, check, check_fields, check_that
 from simulator.station.replies import cancel_reservation
@@ -37,6 +39,24 @@ def check_reservation(station: Station, request: dict, arrival: Expectation, exp
     check(1, "(harness) expiryDateTime", request["expiryDateTime"], expiry_after(arrival, latest))
 
 
+async def reservations_held(station: Station, requests: list[dict], evses: list[int], step: str = "Post") -> None:
+    """Post "Reserved": after a Heartbeat round trip (what the CSMS sent before its answer has
+    arrived) the station still holds every reservation of ``requests`` and the connectors of
+    ``evses`` are Reserved; a CancelReservationRequest the CSMS sent is named."""
+    await station.still_connected(step)
+    cancels = [p for a, p in station.unexpected if a == "CancelReservation"]
+    for request in requests:
+        rid = request["id"]
+        held = rid in station.model.reservations
+        sent = [c for c in cancels if c.get("reservationId") == rid]
+        check_that(step, held and not sent, f"reservation {rid} expected held, got "
+                   + (f"a CancelReservationRequest {json.dumps(sent[0])}" if sent else
+                      f"the station holding {sorted(station.model.reservations)}"))
+    for e in evses:
+        statuses = station.model.evses[e].connectors
+        check_that(step, set(statuses.values()) == {"Reserved"}, f"connectors of EVSE {e} expected Reserved, got {statuses}")
+
+
 async def reservation_ended(station: Station, request: dict, status: str, step: int) -> None:
     """CS→CSMS ReservationStatusUpdateRequest for the reservation (Expired, Removed)."""
     await station.send("ReservationStatusUpdate", {"reservationId": request["id"],
@@ -51,6 +71,7 @@ async def test_TC_H_01_reserve_specific_evse(cp: Station, settings: Settings) ->
     request, arrival = await reservation(cp, reserve(cp, evse=e))
     check_reservation(cp, request, arrival, {"evseId": e, "connectorType": ABSENT})
     await report_reserved(cp, e)
+    await reservations_held(cp, [request], [e])  # Post: the connector stays Reserved, Rid held
 
 
 async def test_TC_H_07_reservation_expires(cp: Station, settings: Settings) -> None:
@@ -79,14 +100,16 @@ async def test_TC_H_08_reserve_unspecified_evse(cp: Station, settings: Settings)
 async def test_TC_H_14_reservations_for_every_evse(cp: Station, settings: Settings) -> None:
     """Reserve an unspecified EVSE - Amount of EVSEs available equals the amount of reservations"""
     await booted(cp)
-    ids: list[int] = []
+    requests: list[dict] = []
     for _ in range(settings.CONFIGURED_NUMBER_OF_EVSES):
         request, arrival = await reservation(cp, reserve(cp))
         check_reservation(cp, request, arrival, {"evseId": ABSENT, "connectorType": ABSENT})
-        ids.append(request["id"])
+        requests.append(request)
+    ids = [r["id"] for r in requests]
     check_that(1, len(set(ids)) == len(ids), f"(harness) id expected pairwise different, got {ids}")
     for e in cp.model.evses:
         await report_reserved(cp, e)
+    await reservations_held(cp, requests, list(cp.model.evses))  # Post: every connector Reserved
 
 
 async def test_TC_H_15_reserve_connector_type(cp: Station, settings: Settings) -> None:

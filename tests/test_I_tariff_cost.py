@@ -17,6 +17,7 @@ from simulator.station.model import Transaction
 from simulator.settings import Settings
 from simulator.station.states import (authorize, authorized, booted, energy_transfer_started, ev_connected_post_session,
                               ev_connected_pre_session, stop_authorized)
+from simulator.station.states import transaction_still_running
 from simulator.station.station import Station
 
 
@@ -60,6 +61,7 @@ async def test_TC_I_01_running_cost_cost_updated(cp: Station, settings: Settings
         with in_round(f"round {k}"):
             await until(at)  # round 2: one interval after round 1, once round 1's cost has arrived
             await running_cost_round(cp, tx, wh, at)
+    await transaction_still_running(cp)
 
 
 async def test_TC_I_02_final_total_cost(cp: Station, settings: Settings) -> None:

@@ -20,6 +20,7 @@ from simulator.station.metering import (ended_series_length, fiscal_meter_event,
                                 now, reading, sample_series, until)
 from simulator.settings import Settings
 from simulator.station.states import authorize, booted, energy_transfer_started
+from simulator.station.states import transaction_still_running
 from simulator.station.station import Station
 
 
@@ -91,6 +92,7 @@ async def test_TC_J_02_clock_aligned_transaction(cp: Station, settings: Settings
             await clock_aligned_meter_values(cp, [0, *idle], at, 2)
             await cp.transaction_event("Updated", "MeterValueClock", 4, charging_state="Charging",
                                        meter=[reading(cp, e, "Sample.Clock", at)])
+    await transaction_still_running(cp)
 
 
 async def test_TC_J_03_clock_aligned_ended(cp: Station) -> None:
@@ -113,6 +115,7 @@ async def test_TC_J_07_sampled_started_evse_known(cp: Station) -> None:
     await booted(cp)
     await plug_in(cp, 2)  # step 1: EVConnectedPreSession
     await cp.transaction_event("Started", "CablePluggedIn", 2, charging_state="EVConnected")  # with its Begin reading
+    await transaction_still_running(cp)
 
 
 async def test_TC_J_08_sampled_begin_evse_not_known(cp: Station, settings: Settings) -> None:
@@ -131,6 +134,7 @@ async def test_TC_J_08_sampled_begin_evse_not_known(cp: Station, settings: Setti
     await cp.transaction_event("Updated", "CablePluggedIn", 2, charging_state="EVConnected",
                                meter=[reading(cp, e, "Transaction.Begin", now())])
     await cp.transaction_event("Updated", "ChargingStateChanged", 3, charging_state="Charging")  # step 3
+    await transaction_still_running(cp)
 
 
 async def test_TC_J_09_sampled_updated(cp: Station, settings: Settings) -> None:
@@ -145,6 +149,7 @@ async def test_TC_J_09_sampled_updated(cp: Station, settings: Settings) -> None:
             await until(at)
             await cp.transaction_event("Updated", "MeterValuePeriodic", 2, charging_state="Charging",
                                        meter=[reading(cp, e, "Sample.Periodic", at)])
+    await transaction_still_running(cp)
 
 
 async def test_TC_J_10_sampled_ended(cp: Station) -> None:

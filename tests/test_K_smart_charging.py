@@ -24,6 +24,7 @@ from simulator.station.smart_charging import about, limit_of, phases_rule, utc_n
 from simulator.station.states import (authorized, booted, check_tx_profile, energy_transfer_started, ev_charging_needs,
                               ev_connected_pre_session, ev_schedule, iso15118_smart_charging, load_leveling,
                               processing_timeout, tx_profile_request)
+from simulator.station.states import transaction_still_running
 from simulator.station.station import CallError, Station
 
 SCHEDULE = "chargingProfile.chargingSchedule[0]"
@@ -60,9 +61,12 @@ def holds(station: Station, profile_id: Any) -> dict | None:
 
 def check_holds(station: Station, request: dict) -> None:
     """Post: the simulator holds the profile of the request (it installed it by K01's rules)."""
-    reason = sc.rejection(station, request["evseId"], request["chargingProfile"])
-    check_that("Post", holds(station, request["chargingProfile"]["id"]) is not None,
-               f"the simulator holds no profile {request['chargingProfile']['id']}: it refused it ({reason})")
+    profile_id = request["chargingProfile"]["id"]
+    if holds(station, profile_id) is None:
+        held = [p.profile.get("id") for p in station.model.profiles]
+        reason = sc.rejection(station, request["evseId"], request["chargingProfile"])
+        refused = f"; K01 refuses that profile: {reason}" if reason else ""
+        fail("Post", f"the simulator expected to hold profile {profile_id}, holds {held}{refused}")
 
 
 def check_holds_none(station: Station) -> None:
@@ -300,6 +304,7 @@ async def test_TC_K_60_set_tx_profile_with_transaction(cp: Station, settings: Se
     check_kind_and_start(1, request)
     check(1, f"(harness) {PERIOD0}.startPeriod", get_path(request, f"{PERIOD0}.startPeriod"), 0)
     check_holds(cp, request)
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_70_set_multiple_profiles(cp: Station, settings: Settings) -> None:
@@ -326,6 +331,7 @@ async def test_TC_K_70_set_multiple_profiles(cp: Station, settings: Settings) ->
     check(3, "(harness) evseId", second["evseId"], 0)
     check_holds(cp, first)
     check_holds(cp, second)
+    await transaction_still_running(cp)
 
 
 # ---------------------------------------------------------------- K10 Clear Charging Profile
@@ -389,6 +395,7 @@ async def test_TC_K_29_get_profiles_evse_0(cp: Station, settings: Settings) -> N
     await energy_transfer_started(cp)
     sc.hold(cp, 0, purpose)
     await profiles_by_purpose(cp, 0, purpose)
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_30_get_profiles_evse(cp: Station, settings: Settings) -> None:
@@ -487,6 +494,7 @@ async def test_TC_K_37_remote_start_with_profile(cp: Station, settings: Settings
     await cp.transaction_event("Started", "RemoteStart", 4, id_token=token,
                                transaction_info={"remoteStartId": request["remoteStartId"]})
     sc.apply_remote_start_profile(cp, e, request["chargingProfile"])  # the TxProfile now rules T
+    await transaction_still_running(cp)
 
 
 # ---------------------------------------------------------------- K08 Get Composite Schedule
@@ -543,6 +551,7 @@ async def test_TC_K_51_release_external_limit_with_transaction(cp: Station, sett
     await energy_transfer_started(cp)
     await cp.send("ClearedChargingLimit", {"chargingLimitSource": "EMS", "evseId": settings.CONFIGURED_EVSE_ID}, 2)
     await cp.transaction_event("Updated", "ChargingRateChanged", 4)
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_52_external_constraints_in_report(cp: Station, settings: Settings) -> None:
@@ -563,13 +572,15 @@ async def test_TC_K_53_load_leveling_success(cp: Station, settings: Settings) ->
     await authorized(cp)
     renegotiation = cp.expecting("SetChargingProfile", reply=station_answer(cp), armed=False,
                                  why="any SetChargingProfileRequest after step 3's renegotiates without cause")
-    await load_leveling(cp, ev_charging_needs(cp), then=renegotiation)
+    request = await load_leveling(cp, ev_charging_needs(cp), then=renegotiation)
     await cp.quiet_for(settings.CONFIGURED_NO_RENEGOTIATION_WAIT, "CONFIGURED_NO_RENEGOTIATION_WAIT")
     cp.forget(renegotiation)
     if renegotiation.arrived:
         again = renegotiation.future.result()
         fail(9, "expected no SetChargingProfileRequest after step 3's (no renegotiation without cause), got one "
                 f"with evseId {again['evseId']}, chargingProfile.id {again['chargingProfile']['id']}")
+    check_holds(cp, request)  # Post: T charging under the CSMS's TxProfile
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_55_load_leveling_ev_exceeds_limits(cp: Station, settings: Settings) -> None:
@@ -596,6 +607,8 @@ async def test_TC_K_55_load_leveling_ev_exceeds_limits(cp: Station, settings: Se
     answer = await ev_schedule(cp, 12, again["chargingProfile"]["chargingSchedule"][0])
     check(12, "status", answer["status"], "Accepted")
     await cp.transaction_event("Updated", "ChargingRateChanged", 14)
+    check_holds(cp, again)  # Post: T charging under the renegotiated profile
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_57_renegotiation_by_ev(cp: Station, settings: Settings) -> None:
@@ -612,6 +625,8 @@ async def test_TC_K_57_renegotiation_by_ev(cp: Station, settings: Settings) -> N
     check_tx_profile(cp, 3, request)
     answer = await ev_schedule(cp, 6, request["chargingProfile"]["chargingSchedule"][0])
     check(6, "status", answer["status"], "Accepted")
+    check_holds(cp, request)  # Post: T charging under the new profile
+    await transaction_still_running(cp)
 
 
 async def renegotiate_by_csms(station: Station) -> dict:
@@ -635,6 +650,8 @@ async def test_TC_K_58_renegotiation_by_csms(cp: Station, settings: Settings) ->
     request = await renegotiate_by_csms(cp)
     answer = await ev_schedule(cp, 4, request["chargingProfile"]["chargingSchedule"][0])
     check(4, "status", answer["status"], "Accepted")
+    check_holds(cp, request)  # Post: T charging under the new profile
+    await transaction_still_running(cp)
 
 
 async def test_TC_K_59_renegotiation_by_csms_with_needs(cp: Station, settings: Settings) -> None:
@@ -652,3 +669,5 @@ async def test_TC_K_59_renegotiation_by_csms_with_needs(cp: Station, settings: S
     check_tx_profile(cp, 5, request)
     answer = await ev_schedule(cp, 8, request["chargingProfile"]["chargingSchedule"][0])
     check(8, "status", answer["status"], "Accepted")
+    check_holds(cp, request)  # Post: T charging under the step-5 profile
+    await transaction_still_running(cp)

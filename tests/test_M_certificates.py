@@ -9,7 +9,7 @@ from cryptography import x509
 
 from simulator.operators import actions
 from simulator.pki.cert_store import hash_data, install_check_problem, load_pem_chain
-from simulator.verdicts.checks import (ABSENT, HarnessError, OneOf, Rule, check, fail, in_round, in_state, require_support,
+from simulator.verdicts.checks import (ABSENT, HarnessError, OneOf, Rule, check, check_that, fail, in_round, in_state, require_support,
                               warn_unless)
 from simulator.services.certificate_status import OcspResponder, ocsp_result_problem
 from simulator.station.replies import get_installed_certificate_ids
@@ -85,6 +85,19 @@ async def delete_rounds(cp: Station, settings: Settings, algorithm: str, ids_ste
     same_as(ids_step + 2, reported, request)
 
 
+def store(cp: Station) -> list[str]:
+    """The station's certificate store as "type serial" entries, in store order."""
+    return [f"{e['certificateType']} {e['certificateHashData']['serialNumber']}" for e in cp.certificates.ids(None)]
+
+
+async def store_kept(cp: Station, before: list[str], what: str = "unchanged") -> None:
+    """Post "connected; store unchanged" (or "stored"): after the still-connected round trip the store is
+    as ``before`` (a CSMS that installs or deletes certificates unasked shows here)."""
+    await cp.still_connected()
+    now = store(cp)
+    check_that("Post", now == before, f"the station's certificate store expected {what} {before}, got {now}")
+
+
 def sub_ca_status_request(settings: Settings, index: int) -> tuple[dict, int]:
     """GetCertificateStatusRequest for CPO Sub-CA 2 (index 1) or Sub-CA 1 (index 2) of the V2G chain:
     its SHA256 hash data (issuer hashes from its issuer) and the responder URL; and its serial."""
@@ -127,14 +140,14 @@ async def test_TC_M_01_install_csms_root(cp: Station, settings: Settings) -> Non
     """Install CA certificate - CSMSRootCertificate"""
     await booted(cp)
     await install(cp, settings, "CSMSRootCertificate", "CONFIGURED_CSMS_ROOT_CERT")
-    await cp.still_connected()
+    await store_kept(cp, store(cp), "holding it")
 
 
 async def test_TC_M_02_install_manufacturer_root(cp: Station, settings: Settings) -> None:
     """Install CA certificate - ManufacturerRootCertificate"""
     await booted(cp)
     await install(cp, settings, "ManufacturerRootCertificate", "CONFIGURED_MANUFACTURER_ROOT_CERT")
-    await cp.still_connected()
+    await store_kept(cp, store(cp), "holding it")
 
 
 async def test_TC_M_03_install_v2g_root(cp: Station, settings: Settings) -> None:
@@ -142,7 +155,7 @@ async def test_TC_M_03_install_v2g_root(cp: Station, settings: Settings) -> None
     require_support(settings, *ISO15118)
     await booted(cp)
     await install(cp, settings, "V2GRootCertificate", "CONFIGURED_V2G_ROOT_CERT")
-    await cp.still_connected()
+    await store_kept(cp, store(cp), "holding it")
 
 
 async def test_TC_M_04_install_mo_root(cp: Station, settings: Settings) -> None:
@@ -150,70 +163,78 @@ async def test_TC_M_04_install_mo_root(cp: Station, settings: Settings) -> None:
     require_support(settings, *ISO15118)
     await booted(cp)
     await install(cp, settings, "MORootCertificate", "CONFIGURED_MO_ROOT_CERT_FILE")
-    await cp.still_connected()
+    await store_kept(cp, store(cp), "holding it")
 
 
 async def test_TC_M_05_install_failed(cp: Station, settings: Settings) -> None:
     """Install CA certificate - Failed"""
     await booted(cp)
+    before = store(cp)
     cp.replies["InstallCertificate"] = lambda station, payload: {"status": "Failed"}
     await install(cp, settings, "CSMSRootCertificate", "CONFIGURED_CSMS_ROOT_CERT", status="Failed")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 # ---------------------------------------------------------------- M03 retrieve installed certificates
 async def test_TC_M_12_retrieve_csms_root(cp: Station) -> None:
     """Retrieve certificates from Charging Station - CSMSRootCertificate"""
     await booted(cp)
+    before = store(cp)
     for step, algorithm in ((1, "SHA256"), (3, "SHA384"), (5, "SHA512")):
         await get_installed_certificates(cp, ["CSMSRootCertificate"], algorithm, step=step, state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_13_retrieve_manufacturer_root(cp: Station) -> None:
     """Retrieve certificates from Charging Station - ManufacturerRootCertificate"""
     await booted(cp)
+    before = store(cp)
     await get_installed_certificates(cp, ["ManufacturerRootCertificate"], state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_14_retrieve_v2g_root(cp: Station, settings: Settings) -> None:
     """Retrieve certificates from Charging Station - V2GRootCertificate"""
     require_support(settings, *ISO15118)
     await booted(cp)
+    before = store(cp)
     await get_installed_certificates(cp, ["V2GRootCertificate"], state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_15_retrieve_v2g_chain(cp: Station, settings: Settings) -> None:
     """Retrieve certificates from Charging Station - V2GCertificateChain"""
     require_support(settings, *ISO15118)
     await booted(cp)
+    before = store(cp)
     await get_installed_certificates(cp, ["V2GCertificateChain"], state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_16_retrieve_mo_root(cp: Station, settings: Settings) -> None:
     """Retrieve certificates from Charging Station - MORootCertificate"""
     require_support(settings, *ISO15118)
     await booted(cp)
+    before = store(cp)
     await get_installed_certificates(cp, ["MORootCertificate"], state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_17_retrieve_csms_and_manufacturer_roots(cp: Station) -> None:
     """Retrieve certificates from Charging Station - CSMSRootCertificate & ManufacturerRootCertificate"""
     await booted(cp)
+    before = store(cp)
     await get_installed_certificates(cp, ["CSMSRootCertificate", "ManufacturerRootCertificate"], state="")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_18_retrieve_all_types(cp: Station) -> None:
     """Retrieve certificates from Charging Station - All certificateTypes"""
     await booted(cp)
+    before = store(cp)
     request = await get_installed_certificates(cp, None, state="")
     check(1, "certificateType", request.get("certificateType", ABSENT), ABSENT)
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged")
 
 
 async def test_TC_M_19_retrieve_no_matching_certificate(cp: Station) -> None:
@@ -229,11 +250,12 @@ async def test_TC_M_19_retrieve_no_matching_certificate(cp: Station) -> None:
 async def test_TC_M_20_delete_certificate_success(cp: Station, settings: Settings) -> None:
     """Delete a certificate from a Charging Station - Success"""
     await booted(cp)
+    before = store(cp)
     for algorithm in ("SHA256", "SHA384", "SHA512"):
         with in_round(algorithm):
             await install(cp, settings, "CSMSRootCertificate", "CONFIGURED_CSMS_ROOT_CERT")
             await delete_rounds(cp, settings, algorithm, 3, "Accepted")
-    await cp.still_connected()
+    await store_kept(cp, before, "back to the default")
 
 
 async def test_TC_M_21_delete_certificate_failed(cp: Station, settings: Settings) -> None:
@@ -242,9 +264,10 @@ async def test_TC_M_21_delete_certificate_failed(cp: Station, settings: Settings
     request = await certificate_installed(cp, "CSMSRootCertificate", pem(settings, "CONFIGURED_CSMS_ROOT_CERT"))
     with in_state("CertificateInstalled"):
         install_check(1, settings, request, "CONFIGURED_CSMS_ROOT_CERT")
+    before = store(cp)
     cp.replies["DeleteCertificate"] = lambda station, payload: {"status": "Failed"}  # a retry fails too
     await delete_rounds(cp, settings, "SHA256", 1, "Failed")
-    await cp.still_connected()
+    await store_kept(cp, before, "unchanged (the certificate still stored)")
 
 
 # ---------------------------------------------------------------- M06 OCSP status of the station's certificates

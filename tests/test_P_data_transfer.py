@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.verdicts.checks import OneOf, check
 from simulator.station.states import booted
+from simulator.station.states import transaction_still_running
 from simulator.station.station import Station, now_iso
 
 
@@ -19,6 +20,7 @@ async def test_TC_P_02_data_transfer_unknown_vendor(cp: Station, settings) -> No
                                               "messageId": settings.CONFIGURED_MESSAGE_ID}, step=2,
                              timeout=settings.CSMS_ACTION_TIMEOUT)
     check(2, "status", response["status"], OneOf("UnknownVendorId", "UnknownMessageId", "Rejected"))
+    await cp.still_connected()
 
 
 async def test_TC_P_03_custom_data(cp: Station, settings) -> None:  # type: ignore[no-untyped-def]
@@ -33,3 +35,4 @@ async def test_TC_P_03_custom_data(cp: Station, settings) -> None:  # type: igno
     payload = cp.transaction_event_payload("Started", "CablePluggedIn", charging_state="EVConnected",
                                            transaction_info={"customData": data}, customData=data)
     await cp.send("TransactionEvent", payload, step=4, timeout=settings.CSMS_ACTION_TIMEOUT)
+    await transaction_still_running(cp)

@@ -27,6 +27,7 @@ EXPIRY_IN_PAST = fault("reservation_expiry_in_past", "ReserveNow carries an expi
 WRONG_EVSE = fault("reservation_wrong_evse", "ReserveNow names the EVSE after the asked one, and EVSE 1 when asked for any EVSE")
 WRONG_CONNECTOR_TYPE = fault("reservation_wrong_connector_type", "ReserveNow carries another connectorType than the asked one (cCCS2, or cType2 when cCCS2 was asked), also when none was asked")
 CANCEL_WRONG_ID = fault("cancel_wrong_reservation", "CancelReservation names the reservation id after the one asked")
+CANCEL_AFTER_ACCEPT = fault("reservation_cancelled_after_accept", "takes the station's Accepted answer to ReserveNow for a failure and cancels that reservation at once")
 GROUP_IGNORED = fault("reservation_group_ignored", "ReserveNow leaves out the groupIdToken: the reservation is not held for the token's group")
 
 DEFAULT_EXPIRY_SECONDS = 300
@@ -162,6 +163,8 @@ async def reserve_now(csms: "CentralSystem", station_id: str, params: dict[str, 
 
     def remember(answer: dict[str, Any]) -> None:
         csms.store.set_reservation_status(station_id, reservation_id, answer.get("status", "Rejected"))
+        if answer.get("status") == "Accepted" and csms.fault(CANCEL_AFTER_ACCEPT):
+            send_request(csms, station_id, "CancelReservation", {"reservationId": reservation_id})
     return send_request(csms, station_id, "ReserveNow", payload, remember)
 
 

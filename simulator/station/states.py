@@ -6,6 +6,7 @@ Each runs the state's steps and checks; a failed check names the state, e.g.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +18,7 @@ from simulator.operators import actions
 from simulator.station import smart_charging
 from simulator.pki.certificates import (CertificateRequest, chain_problem, common_name, new_csr, parse_chain,
                            public_key_der, write_credentials)
-from simulator.verdicts.checks import ABSENT, OneOf, Rule, check, check_fields, fail, in_state
+from simulator.verdicts.checks import ABSENT, HarnessError, OneOf, Rule, check, check_fields, fail, in_state, where
 from simulator.station.boot import boot_notification, report_connectors
 from simulator.station.replies import change_availability as availability_reply
 from simulator.station.replies import get_installed_certificate_ids, install_certificate, reserve_now
@@ -410,3 +411,21 @@ async def renew_charging_station_certificate(station: Station) -> RenewedCertifi
                 problem += f"; the SecurityEventNotificationRequest that reported it got CALLERROR {event.code}"
             fail(5, problem)
     return RenewedCertificate(payload["certificateChain"], csr.key)
+
+
+# ---------------------------------------------------------------- Post checks
+async def transaction_still_running(station: Station, evse: int | None = None, step: str = "Post") -> None:
+    """Post "T charging / still charging / open": after a Heartbeat round trip (what the CSMS sent
+    before its answer has arrived) the station still runs T, and the CSMS sent nothing that ends it:
+    no RequestStopTransactionRequest for T, no Immediate ResetRequest of the station or of T's EVSE."""
+    e, _ = _ec(station, evse)
+    tx = station.model.transaction(e)
+    if tx is None:
+        raise HarnessError(f"{where(step)}: the case ended the transaction on EVSE {e} itself; its Post names it running")
+    await station.still_connected(step)
+    for action, payload in station.unexpected:
+        stops = (action == "RequestStopTransaction" and payload.get("transactionId") == tx.id) or (
+            action == "Reset" and payload.get("type") == "Immediate" and payload.get("evseId", 0) in (0, tx.evse))
+        if stops:
+            fail(step, f"transaction {tx.id} expected still running, but the CSMS sent {action}Request "
+                       f"{json.dumps(payload)}")
