@@ -29,6 +29,11 @@ FAULTS = {
         "TC_E_31": rf"TC_E_31 step 4: {CALLERROR}",
         "TC_E_33": rf"TC_E_33 step 6: {CALLERROR}"},
     "reject_late_events": {"TC_E_31": rf"TC_E_31 step 8: {CALLERROR}"},
+    # Post "T charging": a transaction the CSMS asked to stop is no longer the one the Post names
+    "remote_stop_when_charging": {
+        case: rf"{case} Post: transaction {ID} expected still running, but the CSMS sent "
+              rf"RequestStopTransactionRequest \{{\"transactionId\": \"{ID}\"\}}"
+        for case in ("TC_C_48", "TC_E_02", "TC_E_04", "TC_F_01", "TC_K_60")},
     "never_remote_stop": {"TC_E_21": rf"TC_E_21 step 1: no RequestStopTransactionRequest with transactionId {UUID} "
                                      rf"from the CSMS within 3 s"},
     # GetTransactionStatus with a wrong, an absent, or an unasked-for transactionId: the step names

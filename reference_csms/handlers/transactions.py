@@ -27,6 +27,7 @@ ACCEPT_UNKNOWN = fault("accept_unknown_tokens", "answers Accepted for id tokens 
 OMIT_TOKEN_INFO = fault("omit_id_token_info", "answers TransactionEventRequests that carry an idToken without idTokenInfo")
 REJECT_OFFLINE = fault("reject_offline_events", "answers TransactionEventRequests with offline true by a CALLERROR")
 REJECT_LATE = fault("reject_late_events", "answers events of an already ended transaction by a CALLERROR")
+STOP_WHEN_CHARGING = fault("remote_stop_when_charging", "sends RequestStopTransaction for a transaction as soon as it reports chargingState Charging (as if its budget were spent)")
 NO_REMOTE_STOP = fault("never_remote_stop", "accepts RequestStopTransaction actions but sends nothing")
 WRONG_TX_STATUS = fault("wrong_transaction_status_id", "GetTransactionStatus carries a transactionId other than the asked one (or one when none was asked)")
 OMIT_TX_STATUS_ID = fault("omit_transaction_status_id", "GetTransactionStatus leaves out the transactionId it was asked for")
@@ -151,6 +152,8 @@ def transaction_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
     response: dict[str, Any] = {}
     if "idToken" in payload and not session.csms.fault(OMIT_TOKEN_INFO):
         response["idTokenInfo"] = _token_info_for_event(session, payload, before)
+    if payload["transactionInfo"].get("chargingState") == "Charging" and session.csms.fault(STOP_WHEN_CHARGING):
+        session.later(session.request("RequestStopTransaction", {"transactionId": tx_id}))
     if payload["eventType"] == "Ended" and _missing_seq_nos(tx):
         # E14: events of T are still queued at the station; ask it about T once the answer is out (a
         # CSMS may; OCPP does not oblige it to, so no fault leaves it out: TC_E_31 then asks the operator)
