@@ -27,6 +27,8 @@ def test_the_reason_names_case_and_step() -> None:
     assert harness_reason(HarnessError("CONFIGURED_OCSP_RESPONDER_URL 'https://x': http:// only"), "TC_M_24",
                           "setup") == "harness error in TC_M_24 before step 1: CONFIGURED_OCSP_RESPONDER_URL " \
                                       "'https://x': http:// only"
+    assert harness_reason(HarnessError("TC_C_50: CONTRACT_CERT_FILE: unreadable"), "TC_C_50", "setup") == \
+        "harness error in TC_C_50 before step 1: CONTRACT_CERT_FILE: unreadable"
     assert harness_reason(HarnessError("two\nlines"), "TC_A_01") == "harness error in TC_A_01: two lines"
 
 

@@ -45,11 +45,9 @@ def harness_reason(error: BaseException | str, case: str = "", phase: str = "cal
     text = " ".join(str(error).split()) or error.__class__.__name__
     text = text.removeprefix(HARNESS_PREFIX).removeprefix("HarnessError: ").removeprefix("harness bug: ")
     m = _WHERE.match(text)
-    if m:
-        place, message = m.group(1), m.group(2)
-    else:
-        place = case + {"setup": " before step 1", "teardown": " after the last step"}.get(phase, "")
-        message = text
+    place, message = (m.group(1), m.group(2)) if m else (case, text)
+    if " " not in place.strip():  # the case alone: the pytest phase says where (a fixture: before step 1)
+        place = place.strip() + {"setup": " before step 1", "teardown": " after the last step"}.get(phase, "")
     return f"{HARNESS_PREFIX}{place.strip() or 'harness'}: {message.removeprefix('harness bug: ')}"
 
 
