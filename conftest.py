@@ -20,7 +20,7 @@ import pytest
 
 from simulator.verdicts.checks import fail, require_profile, require_settings, set_case
 from simulator.reporting.redaction import Redaction, install_log_redaction
-from simulator.reporting.reports import CASE_ID, CASE_TEST, ConformanceReport
+from simulator.reporting.reports import CASE_ID, CASE_TEST, ConformanceReport, one_line_longrepr
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.verdicts.trace import Trace, add_secret, set_current
 
@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the cases in a shuffled order (SEED an integer, or 'random'); the header prints the seed")
     parser.addoption("--reports", default="reports", help="directory for junit.xml, report.html, "
                      "allure-results/ and summary.md/json (default: reports)")
+    parser.addoption("--stop-on-csms-gone", action="store_true", help="stop the run when the CSMS stops answering "
+                     "mid-run (default: every later case fails at once with that reason)")
 
 
 def _harness_run(config: pytest.Config) -> bool:
@@ -166,7 +168,10 @@ class Harness:
         self.workers = workers  # the controller of a parallel run: it starts no CSMS and runs no case
         self.embedded: Any = None
         self.report: ConformanceReport | None = None
-        self.outage: str | None = None
+        self.outage: str | None = None  # the CSMS failed the preflight: every case fails with this
+        self.gone: str | None = None  # the CSMS stopped answering mid-run: every later case fails with this
+        self.failed: set[str] = set()  # node ids of this process's cases that failed
+        self.session: pytest.Session | None = None
         self.shuffle_seed: int | None = None
         self.csms = csms_name(settings)
         self.external = not settings.embedded
@@ -193,6 +198,12 @@ class Harness:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         from fixtures.make_certs import HERE, ensure, ensure_for_settings
+        from simulator.wire import connections
+        self.session = session
+        log = self.reports / "connections.jsonl"  # every station connection: opened, closed (workers append)
+        if not _is_worker(session.config):
+            log.write_text("")
+        connections.log_to(log)
         ensure(HERE / "certs", self.settings.SECURITY_PROFILE_3_CP)  # the harness's own folder only
         if self.settings.embedded:  # its CSMS loads them at start: blocks C, L, M's roots, chains, firmware
             ensure_for_settings(self.settings)
@@ -275,20 +286,53 @@ class Harness:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-        """A CSMS that did not pass the preflight: each case fails at once with that one reason,
-        without setting up stations or formatting tracebacks (a dead CSMS costs seconds)."""
+        """A CSMS that did not pass the preflight, or stopped answering mid-run: each (later) case
+        fails at once with that one reason, without setting up stations or formatting tracebacks (a
+        dead CSMS costs seconds)."""
+        from simulator.wire import connections
+        connections.clear_troubles()
         match = CASE_ID.search(item.name)
-        reason = self.outage or (self.setup_failures.get(match.group(0)) if match else None)
+        reason = self.outage or self.gone or (self.setup_failures.get(match.group(0)) if match else None)
         if not reason or not match:
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         report = pytest.TestReport(item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed",
                                    f"{match.group(0)} before step 1: {reason}", "call", duration=0.0)
+        one_line_longrepr(report)  # JUnit's failure message is the one-line reason
         if self.report is not None:
             self.report._record(item, report)
         item.ihook.pytest_runtest_logreport(report=report)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and not self.workers:
+            self.failed.add(report.nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        """After a failed case that met connection troubles (refused, reset, silence, a connection
+        lost without a close frame), one cheap recheck: does the CSMS still answer an upgrade? A
+        refusal the case asked for, or a CSMS that closed a connection on purpose, passes it and the
+        run carries on; a CSMS that is gone is named once, and the later cases fail at once
+        (``--stop-on-csms-gone``: the run stops)."""
+        from simulator.wire import connections
+        if self.workers or self.outage or self.gone or nodeid not in self.failed or not connections.troubles():
+            return
+        from simulator.probes.preflight import still_answering
+        s = self.settings
+        cause = still_answering(credentials(s, min(s.supported_profiles)), make_endpoint(s))
+        if cause is None:
+            return
+        match = CASE_ID.search(nodeid)
+        self.gone = f"the CSMS stopped answering at {match.group(0) if match else nodeid} ({cause})"
+        if self.report is not None:
+            self.report.csms_gone = self.gone
+        if self.session is not None:
+            config = self.session.config
+            if _is_worker(config):
+                config.workeroutput["ocpp_csms_gone"] = self.gone  # type: ignore[attr-defined]
+            if config.getoption("--stop-on-csms-gone"):
+                self.session.shouldfail = f"{self.gone} (--stop-on-csms-gone)"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.shuffle_seed is not None and not _is_worker(terminalreporter.config):
@@ -414,7 +458,8 @@ def make_endpoint(settings: Settings) -> Endpoint:
     from simulator.wire.transport import Endpoint
     ca = settings.path(settings.TLS_CA_CERT)
     return Endpoint(settings.CSMS_ADDRESS, settings.CSMS_WSS_ADDRESS, ca if ca.exists() else None,
-                    open_timeout=settings.CSMS_RESPONSE_TIMEOUT, wss3_url=settings.CSMS_WSS_SP3_ADDRESS)
+                    open_timeout=settings.CSMS_RESPONSE_TIMEOUT, wss3_url=settings.CSMS_WSS_SP3_ADDRESS,
+                    settle_time=settings.CSMS_SETTLE_TIME)
 
 
 @pytest.fixture

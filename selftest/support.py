@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST = {"CSMS_ACTION_TIMEOUT": "3", "CSMS_RESPONSE_TIMEOUT": "3", "TRANSACTION_DURATION": "0.2",
         "CSMS_SILENCE_WAIT": "0.3", "CONFIGURED_HEARTBEAT_INTERVAL": "1",
         "CONFIGURED_FIRMWARE_SCHEDULE_DELAY": "2", "CONFIGURED_NO_RENEGOTIATION_WAIT": "1",
+        # the reference CSMS takes a station's next connection at once (test_connections.py runs with 1 s)
+        "CSMS_SETTLE_TIME": "0",
         # one process per run: the selftests themselves already run side by side (pytest -n)
         "REFERENCE_CSMS_WORKERS": "1"}
 

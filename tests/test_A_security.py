@@ -27,7 +27,7 @@ from simulator.wire.transport import Credentials, Endpoint, Upgrade
 
 PASSWORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=:+|@."
 TLS_VARIANTS = pytest.mark.parametrize("profile", [2, 3], ids=["SP2", "SP3"])
-CLIENT_CERT_REFUSAL = "TLS alert, close or HTTP != 101"
+CLIENT_CERT_REFUSAL = "TLS alert, close or reset at the TLS handshake, or HTTP != 101"
 
 
 # ---------------------------------------------------------------- helpers
@@ -124,7 +124,7 @@ async def tls_connection(settings: Settings, endpoint: Endpoint, station: Statio
     if probe:
         cert, key = client_files(settings, station.creds.profile)
         await cipher_suite_probe(certificate, settings.wss_address(station.creds.profile) or "", endpoint.ca_cert, cert, key,
-                                 settings.CSMS_RESPONSE_TIMEOUT)
+                                 settings.CSMS_RESPONSE_TIMEOUT, station=station.id, settle=endpoint.settle_time)
         station.trace.note(station.id, "CipherSuiteProbe: all four mandatory suites negotiated over TLS 1.2")
     check_upgraded(upgrade_step, upgrade)
     for step, note in notes:
@@ -190,7 +190,8 @@ async def test_TC_A_06_tls_version_too_low(profile: int, make_station: Any, endp
     require_tls_variant(settings, profile)
     station = await make_station(profile, connect=False)
     low = low_tls_offer(2, *client_files(settings, profile))
-    refusal = await tls_too_low_probe(2, settings.wss_address(profile) or "", low, settings.CSMS_RESPONSE_TIMEOUT)
+    refusal = await tls_too_low_probe(2, settings.wss_address(profile) or "", low, settings.CSMS_RESPONSE_TIMEOUT,
+                                      station=station.id, settle=endpoint.settle_time)
     station.trace.note(station.id, f"TlsTooLowProbe: the CSMS refused ({refusal})")
     await tls_connection(settings, endpoint, station, handshake=4, certificate=4, upgrade_step=6, probe=False)
     await boot(station, 7)
@@ -226,9 +227,9 @@ async def test_TC_A_08_client_certificate_invalid(make_station: Any, endpoint: E
     await require_admission("before step 1", endpoint, station.creds, "the valid certificate TLS_CLIENT_CERT")
     for name, kind, cert, key in invalid:
         await require_refusal(2, endpoint, Credentials(sid, 3, None, s.path(cert), s.path(key)), trace,
-                              f"with {name} ({kind}): ", CLIENT_CERT_REFUSAL)
+                              f"with {name} ({kind}): ", CLIENT_CERT_REFUSAL, certificate=True)
     await require_refusal(2, endpoint, Credentials(sid, 3, None), trace, "without a client certificate: ",
-                          CLIENT_CERT_REFUSAL)
+                          CLIENT_CERT_REFUSAL, certificate=True)
     upgrade = await open_upgrade(4, endpoint, station.creds)
     adopt(station, upgrade)
     check_upgraded(4, upgrade)

@@ -1,11 +1,14 @@
 """Does the CSMS admit or refuse one connection attempt? Verdicts for the block-A steps that ask.
 
 A refusal counts only when it is one: an HTTP status other than 101, a TLS alert, or a close by the
-CSMS after it got the attempt. Silence and a bare TCP reset are what an outage or a crash looks like,
-so they fail the step; and a case first shows that the same CSMS admits the valid counterpart, so
-that a CSMS admitting nobody cannot pass a refusal case. The attempt is made with its own small
-client (the WebSocket library reports a close, a reset and an alert all as "connection closed"):
-HTTP upgrade per RFC 6455 through websockets' sans-I/O protocol, TLS through memory buffers.
+CSMS after it got the attempt; for a client certificate also a reset during the TLS handshake or
+right after it, before any HTTP answer (TLS 1.3 sends the server's verdict on the client certificate
+after the client has finished its handshake: the alert, or a reset, arrives on the first read).
+Silence, and a reset anywhere else, are what an outage or a crash looks like, so they fail the step;
+and a case first shows that the same CSMS admits the valid counterpart, so that a CSMS admitting
+nobody cannot pass a refusal case. The attempt is made with its own small client (the WebSocket
+library reports a close, a reset and an alert all as "connection closed"): HTTP upgrade per RFC 6455
+through websockets' sans-I/O protocol, TLS through memory buffers.
 """
 from __future__ import annotations
 
@@ -19,11 +22,14 @@ from websockets.uri import parse_uri
 
 from simulator.verdicts.checks import check, check_that, fail
 from simulator.wire.protocol import SUBPROTOCOL
-from simulator.probes.tls_probes import EXPLICIT_ENDINGS, Channel, Ended, Offer, TlsInfo, TlsObserver, host_port, station_offer
+from simulator.probes.tls_probes import (EXPLICIT_ENDINGS, RESET, Channel, Ended, Offer, TlsInfo, TlsObserver, host_port,
+                                         station_offer)
 from simulator.wire.transport import ConnectError, Credentials, Endpoint, Upgrade, client_tls_context, open_websocket
 
 UPGRADED, HTTP_STATUS, NOT_HTTP = "upgraded", "http status", "not http"
 EXPLICIT_REFUSAL = "an explicit refusal (HTTP 401/403/404, TLS alert, close) was expected"
+CERTIFICATE_REFUSAL = ("an explicit refusal of the client certificate (TLS alert, close or reset during or right "
+                       "after the TLS handshake, HTTP 401/403/404) was expected")
 _MAX_HEAD = 65536
 
 
@@ -36,6 +42,7 @@ class Attempt:
     subprotocol: str | None = None
     opened: bool = False          # 101 whose WebSocket headers the station accepts
     tls: TlsInfo | None = None
+    at_tls: bool = False          # ended during the TLS handshake or right after it, before any HTTP answer
 
     @property
     def upgraded(self) -> bool:
@@ -45,12 +52,19 @@ class Attempt:
     def explicit_refusal(self) -> bool:
         return self.outcome == HTTP_STATUS or self.outcome in EXPLICIT_ENDINGS
 
+    @property
+    def certificate_refusal(self) -> bool:
+        """A refusal of the client certificate the station presented (or did not): an explicit
+        refusal, or a reset while the CSMS was deciding on it (during or right after the handshake)."""
+        return self.explicit_refusal or (self.outcome == RESET and self.at_tls)
+
 
 async def attempt(endpoint: Endpoint, creds: Credentials, *, authorization: str | None | bool = True,
                   tls: ssl.SSLContext | None = None) -> Attempt:
     """One HTTP upgrade to ``<endpoint>/<station id>`` for the credentials' profile, then (after a
-    101) a normal WebSocket close. ConnectError (one line) when the CSMS cannot be reached or a TLS
-    file cannot be loaded."""
+    101) a normal WebSocket close. The connection is one of the station's (CSMS_SETTLE_TIME after its
+    previous one closed). ConnectError (one line) when the CSMS cannot be reached or a TLS file
+    cannot be loaded."""
     url = endpoint.url(creds.profile, creds.station_id)
     host, port = host_port(url)
     wss = url.startswith("wss://")
@@ -61,8 +75,10 @@ async def attempt(endpoint: Endpoint, creds: Credentials, *, authorization: str 
         except (OSError, ssl.SSLError) as e:
             raise ConnectError(f"cannot load TLS files for {creds.station_id}: {getattr(e, 'reason', None) or e}") \
                 from None
-    channel = await Channel.open(host, port, endpoint.open_timeout)
+    channel = await Channel.open(host, port, endpoint.open_timeout, station=creds.station_id,
+                                 settle=endpoint.settle_time, via="upgrade probe")
     info: TlsInfo | None = None
+    head = b""
     try:
         if wss:
             info = await channel.start_tls(tls, host, TlsObserver(tls))  # type: ignore[arg-type]
@@ -73,14 +89,16 @@ async def attempt(endpoint: Endpoint, creds: Credentials, *, authorization: str 
             request.headers["Authorization"] = auth
         protocol.send_request(request)
         await channel.send(b"".join(protocol.data_to_send()), "after the upgrade request")
-        head = b""
         while b"\r\n\r\n" not in head and len(head) < _MAX_HEAD:
             head += await channel.receive("the upgrade")
         return await _answer(channel, protocol, head, info)
     except Ended as e:
-        return Attempt(e.kind, e.detail, tls=info)
+        detail = e.detail
+        if e.kind == RESET and wss and not head and channel.handshake_done:
+            detail = "the CSMS reset the connection right after the TLS handshake, before any HTTP answer (no TLS alert)"
+        return Attempt(e.kind, detail, tls=info, at_tls=wss and not head)
     finally:
-        channel.close()
+        await channel.close()
 
 
 async def _answer(channel: Channel, protocol: ClientProtocol, head: bytes, info: TlsInfo | None) -> Attempt:
@@ -126,14 +144,20 @@ async def require_admission(step: int | str, endpoint: Endpoint, creds: Credenti
 
 
 async def require_refusal(step: int | str, endpoint: Endpoint, creds: Credentials, trace: Any, what: str = "",
-                          expected: str = "not 101; 401 expected", **kwargs: Any) -> Attempt:
+                          expected: str = "not 101; 401 expected", *, certificate: bool = False,
+                          **kwargs: Any) -> Attempt:
     """No WebSocket, and an explicit refusal (HTTP status != 101, TLS alert, close); silence or a
-    bare reset fails the step. The trace notes how the CSMS refused."""
+    bare reset fails the step. ``certificate``: the refusal is of the client certificate the
+    station presents (or does not), so a reset during or right after the TLS handshake counts too.
+    The trace notes how the CSMS refused."""
     result = await try_upgrade(step, endpoint, creds, **kwargs)
     if result.upgraded:
         fail(step, f"{what}HTTP status expected a refusal ({expected}), got 101: "
                    f"{'the WebSocket was opened' if result.opened else result.detail}")
-    check_that(step, result.explicit_refusal, f"{what}{result.detail}; {EXPLICIT_REFUSAL}")
+    if certificate:
+        check_that(step, result.certificate_refusal, f"{what}{result.detail}; {CERTIFICATE_REFUSAL}")
+    else:
+        check_that(step, result.explicit_refusal, f"{what}{result.detail}; {EXPLICIT_REFUSAL}")
     trace.note(creds.station_id, f"step {step}: {what}the CSMS refused ({result.detail})")
     return result
 

@@ -2,7 +2,9 @@
 seconds, and every case then fails at once with that one reason instead of each waiting out its
 own timeouts. Then, against an external CSMS, does it hold what the provisioning manifest of the
 selected cases says (stations, tokens, server certificates)? A mismatch is one line, and the cases
-it breaks fail at once with it instead of a dozen unrelated-looking failures."""
+it breaks fail at once with it instead of a dozen unrelated-looking failures. During the run, after a
+case that failed with connection troubles: does the CSMS still answer an upgrade, or did it go away
+(the later cases then fail at once)?"""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +17,8 @@ from simulator.probes.tls_probes import host_port
 from simulator.provisioning.manifest import Manifest, TokenItem
 from simulator.verdicts.checks import CaseFailure
 from simulator.verdicts.trace import Trace
-from simulator.wire.transport import Credentials, Endpoint
+from simulator.wire import connections
+from simulator.wire.transport import ConnectError, Credentials, Endpoint
 
 
 async def _probe(settings: Any, creds: Credentials, endpoint: Endpoint) -> None:
@@ -55,9 +58,11 @@ class SetupProblem:
         return f"setup: {self.text}; affects {shown}"
 
 
-async def _tls_problem(settings: Any, url: str, cert: Path | None, key: Path | None) -> str | None:
+async def _tls_problem(settings: Any, url: str, cert: Path | None, key: Path | None,
+                       station: str = "") -> str | None:
     """None when the wss endpoint at ``url`` completes a handshake and presents a certificate that
-    TLS_CA_CERT verifies for its host; else why not."""
+    TLS_CA_CERT verifies for its host; else why not. With ``station``'s client certificate the
+    handshake is one of that station's connections (CSMS_SETTLE_TIME after its previous one)."""
     host, port = host_port(url)
     ca = settings.path(settings.TLS_CA_CERT)
     if not ca.is_file():
@@ -65,14 +70,24 @@ async def _tls_problem(settings: Any, url: str, cert: Path | None, key: Path | N
     ctx = ssl.create_default_context(cafile=str(ca))
     if cert is not None and key is not None and cert.is_file() and key.is_file():
         ctx.load_cert_chain(str(cert), str(key))  # an SP3 endpoint may ask for one before it shows its own
+    else:
+        station = ""
+    link = await connections.open_link(station, settings.CSMS_SETTLE_TIME, "setup tls check")
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx, server_hostname=host),
                                            settings.CSMS_RESPONSE_TIMEOUT)
     except ssl.SSLCertVerificationError as e:
+        link.close()
         return f"the wss endpoint {url} presents a certificate TLS_CA_CERT does not verify ({e.verify_message})"
     except (OSError, asyncio.TimeoutError, ssl.SSLError) as e:
+        link.close()
         return f"no TLS handshake with the wss endpoint {url} ({e.__class__.__name__}: {e})".replace(": )", ")")
     writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), settings.CSMS_RESPONSE_TIMEOUT)
+    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+        pass
+    link.close()
     return None
 
 
@@ -131,7 +146,7 @@ async def _setup_problems(settings: Any, manifest: Manifest, endpoint: Endpoint,
                 endpoints.setdefault(url, set()).add(profile)
         creds = credentials(3, settings.SECURITY_PROFILE_3_CP)
         for url, profiles in endpoints.items():
-            problem = await _tls_problem(settings, url, creds.client_cert, creds.client_key)
+            problem = await _tls_problem(settings, url, creds.client_cert, creds.client_key, creds.station_id)
             if problem:
                 broken |= profiles
                 problems.append(SetupProblem(problem, cases))
@@ -170,3 +185,19 @@ def setup_check(settings: Any, manifest: Manifest, endpoint: Endpoint,
                                             limit))
     except asyncio.TimeoutError:
         return [SetupProblem(f"the setup check got no answers within {limit:g} s", manifest.cases)]
+
+
+def still_answering(creds: Credentials, endpoint: Endpoint) -> str | None:
+    """The cheap recheck after a case that met connection troubles: one upgrade of ``creds`` (the
+    preflight's station, CSMS_SETTLE_TIME after its last connection, closed at once after a 101).
+    None when the CSMS answers it at all (any HTTP status, a TLS alert: it is there and decides),
+    else how it did not: "connection refused", "connection reset", "no answer to the upgrade …"."""
+    from simulator.probes.admission import attempt
+    from simulator.probes.tls_probes import CLOSED, RESET, TIMEOUT
+    try:
+        result = asyncio.run(attempt(endpoint, creds))
+    except ConnectError as e:
+        return str(e).rsplit(": ", 1)[-1]
+    gone = {RESET: "connection reset", CLOSED: "connection closed without an answer to the upgrade",
+            TIMEOUT: f"no answer to the upgrade within {endpoint.open_timeout:g} s"}
+    return gone.get(result.outcome)  # an HTTP status, a 101, a TLS alert: the CSMS is there

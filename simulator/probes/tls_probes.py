@@ -21,6 +21,7 @@ from cryptography import x509
 
 from simulator.pki.certificates import common_name, key_description, key_strong_enough
 from simulator.verdicts.checks import HarnessError, OneOf, check, check_that, fail, where
+from simulator.wire import connections
 from simulator.wire.transport import ConnectError
 
 #: A00.FR.318: IANA name -> OpenSSL name of the four suites the CSMS must support over TLS 1.2
@@ -246,24 +247,28 @@ def server_certificate_checks(step: int | str, info: TlsInfo, host: str, label: 
 
 
 # ---------------------------------------------------------------- CipherSuiteProbe
-async def tls_handshake(url: str, ctx: ssl.SSLContext, timeout: float) -> tuple[TlsInfo | None, str]:
-    """One TLS handshake to the host/port of ``url`` (no HTTP); (facts, "") or (None, why it failed)."""
+async def tls_handshake(url: str, ctx: ssl.SSLContext, timeout: float, *, station: str,
+                        settle: float = 0.0) -> tuple[TlsInfo | None, str]:
+    """One TLS handshake of ``station`` to the host/port of ``url`` (no HTTP), paced as every
+    connection of that station; (facts, "") or (None, why it failed)."""
     observer = TlsObserver(ctx)
     host, port = host_port(url)
-    channel = await Channel.open(host, port, timeout)
+    channel = await Channel.open(host, port, timeout, station=station, settle=settle, via="tls probe")
     try:
         info = await channel.start_tls(ctx, host, observer)
     except Ended as e:
         return None, e.detail
     finally:
-        channel.close()
+        await channel.close()
     return info, ""
 
 
 async def cipher_suite_probe(step: int | str, url: str, ca_cert: Path | None, cert: Path | None = None,
-                             key: Path | None = None, timeout: float = 10.0) -> None:
+                             key: Path | None = None, timeout: float = 10.0, *, station: str,
+                             settle: float = 0.0) -> None:
     """CipherSuiteProbe: each mandatory suite offered alone over TLS 1.2 negotiates, and the
-    certificate served then passes ServerCertificateChecks."""
+    certificate served then passes ServerCertificateChecks. Each handshake is a connection of
+    ``station``, started CSMS_SETTLE_TIME (``settle``) after its previous one closed."""
     host, _ = host_port(url)
     for iana, openssl_name in MANDATORY_SUITES.items():
         name = f"CipherSuiteProbe {iana}"
@@ -277,7 +282,7 @@ async def cipher_suite_probe(step: int | str, url: str, ca_cert: Path | None, ce
         _load_ca(step, ctx, ca_cert)
         _load_client_certificate(step, ctx, cert, key)
         try:
-            info, error = await tls_handshake(url, ctx, timeout)
+            info, error = await tls_handshake(url, ctx, timeout, station=station, settle=settle)
         except ConnectError as e:
             fail(step, f"{name}: {e}")
         if info is None:
@@ -380,10 +385,13 @@ def low_hello_precheck(ctx: ssl.SSLContext, host: str) -> str:
     return version_name(hello.highest)
 
 
-async def tls_too_low_probe(step: int | str, url: str, ctx: ssl.SSLContext, timeout: float) -> str:
-    """TlsTooLowProbe steps 2-3: offer only TLS 1.0/1.1; the CSMS must refuse explicitly (an alert,
-    a close, or an answer at TLS >= 1.2 the probe must abort). Returns how it refused; fails with
-    "CSMS accepted TLSv1.x", and on silence or a bare reset (no refusal one can tell from an outage)."""
+async def tls_too_low_probe(step: int | str, url: str, ctx: ssl.SSLContext, timeout: float, *, station: str,
+                            settle: float = 0.0) -> str:
+    """TlsTooLowProbe steps 2-3: offer only TLS 1.0/1.1; the CSMS must refuse explicitly: an alert,
+    a close or a reset during the handshake (it had the ClientHello in hand; the catalogue counts
+    all three), or an answer at TLS >= 1.2 the probe must abort. Returns how it refused; fails with
+    "CSMS accepted TLSv1.x", and on silence (no refusal one can tell from an outage). TC_A_06 then
+    shows that the same CSMS completes a valid handshake."""
     host, port = host_port(url)
     try:
         offered = low_hello_precheck(ctx, host)
@@ -391,18 +399,18 @@ async def tls_too_low_probe(step: int | str, url: str, ctx: ssl.SSLContext, time
         raise HarnessError(f"{where(step)}: TlsTooLowProbe: {e}") from None
     observer = TlsObserver(ctx)
     try:
-        channel = await Channel.open(host, port, timeout)
+        channel = await Channel.open(host, port, timeout, station=station, settle=settle, via="tls too low probe")
     except ConnectError as e:
         fail(step, f"TlsTooLowProbe: {e}")
     try:
         info = await channel.start_tls(ctx, host, observer)
     except Ended as e:
-        if e.kind in EXPLICIT_ENDINGS or e.kind == LOCAL:
+        if e.kind in EXPLICIT_ENDINGS or e.kind in (LOCAL, RESET):
             return f"offered at most {offered}; {e.detail}"
         fail(step, f"TlsTooLowProbe (offered at most {offered}): {e.detail}; an explicit refusal "
-                   f"(protocol_version or handshake_failure alert, or a close) was expected")
+                   f"(protocol_version or handshake_failure alert, a close or a reset) was expected")
     finally:
-        channel.close()
+        await channel.close()
     fail(step, f"TlsTooLowProbe: CSMS accepted {info.version} (offered at most {offered}; cipher {info.cipher})")
 
 
@@ -422,34 +430,71 @@ class Channel:
     CSMS ends it is known exactly: a TLS alert, a close, a reset or silence (asyncio and the
     WebSocket client report all of them as one "connection closed")."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float,
+                 link: connections.Link | None = None) -> None:
         self.reader, self.writer, self.timeout = reader, writer, timeout
+        self.link = link or connections.Link("", "channel")
         self.tls: ssl.SSLObject | None = None
         self.observer: TlsObserver | None = None
         self.phase = "before any answer"
+        self.handshake_done = False  # the TLS handshake completed (from this side)
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
 
     @classmethod
-    async def open(cls, host: str, port: int, timeout: float) -> "Channel":
-        """A TCP connection; ConnectError (one line) when the host cannot be reached."""
+    async def open(cls, host: str, port: int, timeout: float, *, station: str, settle: float = 0.0,
+                   via: str = "probe") -> "Channel":
+        """A TCP connection of ``station`` (its identity; "" for none), started CSMS_SETTLE_TIME
+        (``settle``) after the station's previous connection closed; ConnectError (one line) when
+        the host cannot be reached."""
+        link = await connections.open_link(station, settle, via)
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         except ConnectionRefusedError:
+            link.close()
+            connections.trouble("connection refused")
             raise ConnectError(f"cannot reach {host}:{port}: connection refused") from None
         except (TimeoutError, asyncio.TimeoutError):
+            link.close()
+            connections.trouble(f"no TCP connection within {timeout:g} s")
             raise ConnectError(f"cannot reach {host}:{port}: no TCP connection within {timeout:g} s") from None
         except OSError as e:
+            link.close()
+            connections.trouble(e.strerror or str(e))
             raise ConnectError(f"cannot reach {host}:{port}: {e.strerror or e}") from None
-        return cls(reader, writer, timeout)
+        except asyncio.CancelledError:
+            link.close()
+            raise
+        return cls(reader, writer, timeout, link)
 
-    def close(self) -> None:
-        self.writer.close()
+    async def close(self) -> None:
+        """End the connection on both sides: the station's side first (end of stream), then the
+        CSMS's (its end of stream, a reset, or CSMS_RESPONSE_TIMEOUT); the link records the moment."""
+        try:
+            if not self.writer.is_closing() and self.writer.can_write_eof():
+                self.writer.write_eof()
+            await asyncio.wait_for(self._until_end(), self.timeout)
+        except (OSError, ConnectionError, TimeoutError, asyncio.TimeoutError, RuntimeError):
+            pass
+        finally:
+            self.writer.close()
+            try:
+                await asyncio.wait_for(self.writer.wait_closed(), self.timeout)
+            except (OSError, ConnectionError, TimeoutError, asyncio.TimeoutError, ssl.SSLError):
+                pass
+            self.link.close()
+
+    async def _until_end(self) -> None:
+        while await self.reader.read(65536):
+            pass
 
     def _ended(self, kind: str, what: str) -> Ended:
-        """An alert the CSMS sent outranks the close or reset that follows it."""
+        """An alert the CSMS sent outranks the close or reset that follows it. An ending without
+        an answer is noted as a connection trouble (a hint for the harness, never a verdict)."""
         if self.observer is not None and self.observer.alert:
             return Ended(ALERT, f"the CSMS sent TLS alert {self.observer.alert} {self.phase}")
+        if kind in (RESET, TIMEOUT, CLOSED):
+            connections.trouble(what)
         return Ended(kind, what)
 
     async def _raw_send(self, data: bytes) -> None:
@@ -502,6 +547,8 @@ class Channel:
                     except Ended:
                         pass
                 raise self._tls_error(e) from None
+            self.handshake_done = True
+            self.phase = "right after the TLS handshake"
             await self._raw_send(self._outgoing.read())
             return observer.last or observer.facts(self.tls)
 

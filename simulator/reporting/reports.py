@@ -123,6 +123,26 @@ def one_line_repr(line: str) -> Any:
     return longrepr
 
 
+def failure_reason(report: pytest.TestReport) -> str:
+    """The one-line reason of a failed phase: the harness's verdict line of its failure text."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return one_line(crash.message if crash is not None else str(report.longrepr))
+
+
+def one_line_longrepr(report: pytest.TestReport) -> None:
+    """The failure text as it was (redacted), with the one-line reason as its crash message, so that
+    JUnit's failure message, the terminal's short summary and summary.json say the same line (a
+    failure raised while handling another exception would otherwise show that exception's text).
+    Unlike ``one_line_repr`` it keeps the text: a traceback of the harness's own stays readable."""
+    from _pytest._code.code import ReprEntryNative, ReprExceptionInfo, ReprFileLocation, ReprTraceback
+    reason = failure_reason(report)
+    text = str(report.longrepr)
+    path, line = (str(report.location[0]), (report.location[1] or 0) + 1) if report.location else ("", 0)
+    report.longrepr = ReprExceptionInfo(reprtraceback=ReprTraceback([ReprEntryNative([text.rstrip("\n") + "\n"])],
+                                                                    None, "native"),
+                                        reprcrash=ReprFileLocation(path, line, reason))
+
+
 class ConformanceReport:
     """pytest plugin: collects verdicts and writes reports/summary.{md,json}.
 
@@ -145,6 +165,7 @@ class ConformanceReport:
         self.grid: dict[str, list[tuple[str, str, str]]] = {}
         self.view_errors: list[str] = []  # report views that could not be built (never a verdict)
         self.config: pytest.Config | None = None
+        self.csms_gone: str | None = None  # "the CSMS stopped answering at TC_x_yy (cause)", once per run
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Called on registration (pytest_configure is historic): the config the JUnit view needs."""
@@ -172,6 +193,8 @@ class ConformanceReport:
                 except Exception:
                     pass
         self._record(item, report)
+        if report.failed and CASE_ID.search(item.name) and not getattr(report, "ocpp_harness_error", False):
+            one_line_longrepr(report)  # JUnit's failure message is the case's one-line reason
         with self._guard(item):
             self._case_views(item, report, call)
 
@@ -292,8 +315,7 @@ class ConformanceReport:
                 reason = one_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
                 reason = reason.removeprefix("Skipped: ")
             elif report.failed:
-                reason = one_line(getattr(report.longrepr, "reprcrash", None).message
-                                  if getattr(report.longrepr, "reprcrash", None) else str(report.longrepr))
+                reason = failure_reason(report)
             if existing and existing.verdict in ("failed", "error") and report.when == "teardown":
                 return
             if existing and report.when == "teardown" and report.failed:
@@ -334,6 +356,7 @@ class ConformanceReport:
         output = getattr(node, "workeroutput", {})
         self.build_seconds += output.get("ocpp_build_seconds", 0.0)
         self.view_errors += output.get("ocpp_view_errors", [])
+        self.csms_gone = self.csms_gone or output.get("ocpp_csms_gone")
 
     def timing(self, total: float) -> dict[str, Any]:
         """The run's time split (sums over cases) and its ten slowest cases."""
@@ -392,6 +415,7 @@ class ConformanceReport:
         data = {"csms": self.csms, "target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
                 "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
                 "harness_version": harness_version(), "settings": self.settings, "timing": timing,
+                "csms_gone": self.csms_gone,
                 "overview": {b: [[c, v] for c, v, _ in cells] for b, cells in self.grid.items()},
                 "blocks": {b: [asdict(r) for r in ordered if r.block == b]
                            for b in BLOCKS if any(r.block == b for r in ordered)}}
@@ -400,6 +424,7 @@ class ConformanceReport:
                  f"CSMS under test: {self.target}  ", f"Started: {data['started']}, harness "
                  f"{data['harness_version']}  ", f"Total time: {total:.1f} s  ",
                  "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "  ",
+                 *([f"**{self.csms_gone[0].upper() + self.csms_gone[1:]}.**  "] if self.csms_gone else []),
                  f"Coverage: {coverage['implemented']} of the {len(SEED_IDS)} Part 6 cases implemented"
                  + (f"; not implemented: {', '.join(missing)}" if missing else "") + "", "",
                  "## Overview (blocks × cases, in catalogue order)", "", *overview_text(self.grid), "",
@@ -440,6 +465,8 @@ class ConformanceReport:
             return
         tr = terminalreporter
         tr.section("OCPP 2.0.1 conformance summary")
+        if self.csms_gone:
+            tr.write_line(f"ERROR: {self.csms_gone}", red=True)
         by_block: dict[str, list[CaseResult]] = {}
         for r in self.results.values():
             by_block.setdefault(r.block, []).append(r)

@@ -28,13 +28,13 @@ from simulator.station.model import AuthorizationCache, Evse, LocalList, Station
 from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
                        schema_problem)
 from simulator.verdicts.trace import Trace, add_secret
+from simulator.wire import connections
 from simulator.wire.transport import ConnectError, Credentials, Endpoint, connect_station
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 
-#: per station id, for the whole run: the next eventId, and when its last connection closed
+#: per station id, for the whole run: the next eventId
 _EVENT_IDS: dict[str, Iterator[int]] = {}
-_LAST_CLOSED: dict[str, float] = {}
 
 
 class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
@@ -215,16 +215,14 @@ class Station(ChargePoint):
         return self._connection is not None and not self._closed.is_set()
 
     async def connect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:
-        """Connect-SP<profile>; a refusal fails the case (at ``step`` when given) with the HTTP
-        status or TLS cause."""
+        """Connect-SP<profile>, CSMS_SETTLE_TIME after this station id's previous connection closed
+        (``simulator.wire.connections``); a refusal fails the case (at ``step`` when given) with the
+        HTTP status or TLS cause."""
         if creds is not None:
             self.creds = creds
             if creds.password:
                 add_secret(creds.password)
-        settle = self.settings.CSMS_SETTLE_TIME - (time.monotonic() - _LAST_CLOSED.get(self.id, float("-inf")))
-        if settle > 0:  # the previous connection of this station id closed a moment ago
-            with self.trace.timing("configured", "CSMS_SETTLE_TIME"):
-                await asyncio.sleep(settle)
+        await connections.settle(self.id, self.endpoint.settle_time)  # a configured wait, not the CSMS's time
         error = None
         try:
             with self.trace.timing("csms"):
@@ -263,7 +261,12 @@ class Station(ChargePoint):
             await asyncio.wait_for(ws.close(), self.settings.CSMS_RESPONSE_TIMEOUT)  # the closing handshake
         except Exception:
             pass
-        _LAST_CLOSED[self.id] = time.monotonic()
+        if getattr(ws, "transport", None) is not None and not ws.transport.is_closing():
+            ws.transport.abort()  # a CSMS that never completed the close: the station hangs up
+        try:  # the next connection of this station id counts from the moment both sides are closed
+            await asyncio.wait_for(ws.wait_closed(), self.settings.CSMS_RESPONSE_TIMEOUT)
+        except Exception:
+            pass
         self._closed.set()
 
     async def reconnect(self, creds: Credentials | None = None, step: int | str | None = None) -> None:

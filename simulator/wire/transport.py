@@ -2,11 +2,14 @@
 
 SP1: ws:// + Basic Auth (username = station id). SP2: wss:// + Basic Auth, server verified against
 TLS_CA_CERT. SP3: wss:// + client certificate, no Authorization header. Subprotocol ocpp2.0.1.
+Every attempt is a ``connections.Link``: it starts CSMS_SETTLE_TIME after the station's previous
+connection closed, and its end is recorded when the close has completed on both sides.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatus
 
+from simulator.wire import connections
 from simulator.wire.protocol import SUBPROTOCOL
 
 
@@ -43,6 +47,7 @@ class Endpoint:
     ca_cert: Path | None
     open_timeout: float
     wss3_url: str | None = None  # security profile 3 apart from profile 2 (None: wss_url)
+    settle_time: float = 0.0  # CSMS_SETTLE_TIME: a station's next connection starts this long after its last closed
 
     def url(self, profile: int, station_id: str) -> str:
         base = self.ws_url if profile == 1 else (self.wss3_url or self.wss_url) if profile == 3 else self.wss_url
@@ -104,6 +109,25 @@ class Upgrade:
         return self.opened or self.status == 101
 
 
+class StationConnection(ClientConnection):
+    """A station's WebSocket whose end is recorded on its link when the TCP connection is gone
+    (after the closing handshake, or the CSMS's close, or an abort); a connection the CSMS drops
+    without a close frame is noted as a connection trouble."""
+
+    def __init__(self, *args: Any, link: connections.Link, made: list["StationConnection"], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.link = link
+        made.append(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        upgraded = self.response is not None and self.response.status_code == 101
+        super().connection_lost(exc)
+        if upgraded and self.close_code == 1006 and not self.link.closed:
+            connections.trouble(f"the connection of {self.link.station} ended without a close frame"
+                                f"{f' ({exc.__class__.__name__})' if exc else ''}")
+        self.link.close()
+
+
 async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
                          subprotocols: list[str] | None = None,
                          authorization: str | None | bool = True,
@@ -111,7 +135,9 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
     """Try one upgrade and report what happened, never raising for a refusal.
 
     ``authorization=True`` sends the credentials' header, ``None``/``False`` sends none, a string
-    sends that header as is.
+    sends that header as is. The attempt starts CSMS_SETTLE_TIME (``endpoint.settle_time``) after
+    the station's previous connection closed; when it opens no WebSocket, it returns only once
+    the connection it made is gone.
     """
     url = endpoint.url(creds.profile, creds.station_id)
     headers: dict[str, str] = {}
@@ -128,29 +154,65 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
     if url.startswith("wss://"):
         kwargs["ssl"] = tls
         kwargs["server_hostname"] = urlsplit(url).hostname
+    link = await connections.open_link(creds.station_id, endpoint.settle_time, "websocket")
+    made: list[StationConnection] = []
     try:
         ws = await connect(url, subprotocols=subprotocols or [SUBPROTOCOL], additional_headers=headers,
                            open_timeout=endpoint.open_timeout, close_timeout=endpoint.open_timeout,
-                           ping_interval=None, max_size=2**22, **kwargs)
-    except InvalidStatus as e:
-        return Upgrade(None, e.response.status_code, error=f"HTTP {e.response.status_code}")
-    except InvalidMessage as e:  # no parsable HTTP response at all: the CSMS hung up or reset
-        return Upgrade(None, None, error=f"no HTTP response to the upgrade ({e.__cause__ or e})")
-    except InvalidHandshake as e:  # a 101 whose WebSocket headers the client cannot accept
-        return Upgrade(None, 101, error=f"HTTP 101 with unacceptable headers: {e}")
-    except ssl.SSLError as e:
-        return Upgrade(None, None, error=f"TLS handshake failed: {e.reason or e}")
-    except ConnectionRefusedError:
-        raise ConnectError(f"cannot reach {url}: connection refused") from None
-    except (ConnectionError, EOFError) as e:
-        return Upgrade(None, None, error=f"connection closed during the handshake ({e.__class__.__name__})")
-    except (TimeoutError, asyncio.TimeoutError):
-        return Upgrade(None, None, error=f"no answer within {endpoint.open_timeout:g} s")
-    except OSError as e:
-        raise ConnectError(f"cannot reach {url}: {e.strerror or e}") from None
+                           ping_interval=None, max_size=2**22,
+                           create_connection=functools.partial(StationConnection, link=link, made=made),
+                           **kwargs)
+    except asyncio.CancelledError:
+        for connection in made:
+            if getattr(connection, "transport", None) is not None:
+                connection.transport.abort()
+        link.close()
+        raise
+    except Exception as e:  # noqa: BLE001 - every way an attempt ends is classified below
+        await _gone(made, link, endpoint.open_timeout)
+        return _refusal(e, url, endpoint)
     response = ws.response
     return Upgrade(ws, response.status_code if response else 101, ws.subprotocol,
                    headers=dict(response.headers.raw_items()) if response else {})
+
+
+async def _gone(made: list[StationConnection], link: connections.Link, timeout: float) -> None:
+    """An attempt that opened no WebSocket: wait until the connection it made has ended (the
+    client aborts it after a refusal), then record the end."""
+    for connection in made:
+        if getattr(connection, "transport", None) is not None and not link.closed:
+            connection.transport.abort()
+            try:
+                await asyncio.wait_for(connection.wait_closed(), timeout)
+            except (TimeoutError, asyncio.TimeoutError):
+                pass
+    link.close()
+
+
+def _refusal(e: Exception, url: str, endpoint: Endpoint) -> Upgrade:
+    """How an attempt that opened no WebSocket ended; ConnectError when the CSMS was not reached."""
+    if isinstance(e, InvalidStatus):
+        return Upgrade(None, e.response.status_code, error=f"HTTP {e.response.status_code}")
+    if isinstance(e, InvalidMessage):  # no parsable HTTP response at all: the CSMS hung up or reset
+        connections.trouble(f"no HTTP response to the upgrade ({e.__cause__ or e})")
+        return Upgrade(None, None, error=f"no HTTP response to the upgrade ({e.__cause__ or e})")
+    if isinstance(e, InvalidHandshake):  # a 101 whose WebSocket headers the client cannot accept
+        return Upgrade(None, 101, error=f"HTTP 101 with unacceptable headers: {e}")
+    if isinstance(e, ssl.SSLError):
+        return Upgrade(None, None, error=f"TLS handshake failed: {e.reason or e}")
+    if isinstance(e, ConnectionRefusedError):
+        connections.trouble("connection refused")
+        raise ConnectError(f"cannot reach {url}: connection refused") from None
+    if isinstance(e, (ConnectionError, EOFError)):
+        connections.trouble(f"connection closed during the handshake ({e.__class__.__name__})")
+        return Upgrade(None, None, error=f"connection closed during the handshake ({e.__class__.__name__})")
+    if isinstance(e, (TimeoutError, asyncio.TimeoutError)):
+        connections.trouble(f"no answer to the upgrade within {endpoint.open_timeout:g} s")
+        return Upgrade(None, None, error=f"no answer within {endpoint.open_timeout:g} s")
+    if isinstance(e, OSError):
+        connections.trouble(e.strerror or str(e))
+        raise ConnectError(f"cannot reach {url}: {e.strerror or e}") from None
+    raise e
 
 
 async def connect_station(endpoint: Endpoint, creds: Credentials) -> ClientConnection:
