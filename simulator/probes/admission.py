@@ -22,8 +22,8 @@ from websockets.uri import parse_uri
 
 from simulator.verdicts.checks import check, check_that, fail
 from simulator.wire.protocol import SUBPROTOCOL
-from simulator.probes.tls_probes import (EXPLICIT_ENDINGS, RESET, Channel, Ended, Offer, TlsInfo, TlsObserver, host_port,
-                                         station_offer)
+from simulator.probes.tls_probes import (EXPLICIT_ENDINGS, RESET, Channel, Ended, Offer, TlsInfo, TlsObserver,
+                                         host_port, station_offer)
 from simulator.wire.transport import ConnectError, Credentials, Endpoint, Upgrade, client_tls_context, open_websocket
 
 UPGRADED, HTTP_STATUS, NOT_HTTP = "upgraded", "http status", "not http"
@@ -95,7 +95,8 @@ async def attempt(endpoint: Endpoint, creds: Credentials, *, authorization: str 
     except Ended as e:
         detail = e.detail
         if e.kind == RESET and wss and not head and channel.handshake_done:
-            detail = "the CSMS reset the connection right after the TLS handshake, before any HTTP answer (no TLS alert)"
+            detail = ("the CSMS reset the connection right after the TLS handshake, before any HTTP answer "
+                      "(no TLS alert)")
         return Attempt(e.kind, detail, tls=info, at_tls=wss and not head)
     finally:
         await channel.close()
