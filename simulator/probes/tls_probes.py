@@ -468,9 +468,16 @@ class Channel:
         return cls(reader, writer, timeout, link)
 
     async def close(self) -> None:
-        """End the connection on both sides: the station's side first (end of stream), then the
-        CSMS's (its end of stream, a reset, or CSMS_RESPONSE_TIMEOUT); the link records the moment."""
+        """End the connection on both sides: the station's side first (TLS close_notify after a
+        completed handshake, end of stream), then the CSMS's (its end of stream, a reset, or
+        CSMS_RESPONSE_TIMEOUT); the link records the moment."""
         try:
+            if self.tls is not None and self.handshake_done and not self.writer.is_closing():
+                try:
+                    self.tls.unwrap()
+                except ssl.SSLError:  # want-read: the close_notify is out, the CSMS's may follow
+                    pass
+                self.writer.write(self._outgoing.read())
             if not self.writer.is_closing() and self.writer.can_write_eof():
                 self.writer.write_eof()
             await asyncio.wait_for(self._until_end(), self.timeout)
