@@ -1,7 +1,8 @@
 """A station never reconnects faster than a real one (issue 23, item 1): against a standalone
 reference CSMS with CSMS_SETTLE_TIME=1, every connection the run opens (admission and TLS probes,
-reconnects inside a case, reboots, the next case's) starts at least 1 s after the same station's
-previous connection closed on both sides. The times come from the run's ``connections.jsonl``.
+reconnects inside a case, reboots, the next case's, the preflight's and the setup check's) starts at
+least 1 s after the same station's previous connection closed on both sides. The times come from the
+run's ``connections.jsonl``.
 
 Which cases: every case that opens more than one connection of a station (all of block A with its
 upgrade and TLS probes; block B's resets, reboots, Pending close and subprotocol upgrades; block E's
@@ -57,14 +58,15 @@ def test_no_station_reconnects_within_the_settle_time(tmp_path: Path) -> None:
         assert match, line
         env = {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2), "CSMS_OPERATOR": "http",
                "CSMS_OPERATOR_URL": match.group(3), "CSMS_SETTLE_TIME": str(SETTLE)}
-        run = run_cases(" or ".join(RECONNECTING + ONE_PER_BLOCK), env=env, keep=tmp_path, timeout=600)
+        run = run_cases(" or ".join(RECONNECTING + ONE_PER_BLOCK), env=env, keep=tmp_path, timeout=600,
+                        preflight=True)  # the preflight's and the setup check's connections count too
     finally:
         server.terminate()
         server.wait(10)
     verdicts = run.verdicts()
     assert run.returncode == 0 and set(verdicts.values()) <= {"passed", "skipped"}, run.output[-3000:]
     found, opened = gaps(tmp_path / "connections.jsonl")
-    assert set(opened) == {"websocket", "upgrade probe", "tls probe", "tls too low probe"}, opened
+    assert set(opened) == {"websocket", "upgrade probe", "tls probe", "tls too low probe", "setup tls check"}, opened
     assert len(found) > len(verdicts), (len(found), len(verdicts))  # reconnects inside cases, not only between them
     too_soon = [gap for gap in found if gap[0] < SETTLE]
     assert not too_soon, too_soon[:5]
