@@ -40,8 +40,11 @@ async def update_request(cp: Station, step: int, action: Action, status: str = "
 
 
 def later(settings: Settings) -> datetime:
-    """Now + CONFIGURED_FIRMWARE_SCHEDULE_DELAY: the scheduled retrieve / install time the CSMS is asked for."""
-    return datetime.now(timezone.utc) + timedelta(seconds=settings.CONFIGURED_FIRMWARE_SCHEDULE_DELAY)
+    """Now + CONFIGURED_FIRMWARE_SCHEDULE_DELAY: the scheduled retrieve / install time the CSMS is asked
+    for, rounded up to the whole second the request carries (rounded down, a short delay could ask for
+    a moment before the request can reach the station)."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=settings.CONFIGURED_FIRMWARE_SCHEDULE_DELAY)
+    return moment.replace(microsecond=0) + timedelta(seconds=1 if moment.microsecond else 0)
 
 
 async def publish_request(cp: Station, settings: Settings, step: int = 1) -> dict:
