@@ -49,6 +49,11 @@ def _harness_run(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if not _harness_run(config):
+        # the project's own tests (and the suites they start) keep the stations' counters in a
+        # folder of their own, not in the user's state file (python -m simulator.station.counters)
+        if not _is_worker(config):
+            import tempfile
+            os.environ.setdefault("STATION_STATE_DIR", tempfile.mkdtemp(prefix="ocpp-selftest-state-"))
         return
     try:
         settings = load_settings()
@@ -446,6 +451,10 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
     A station made by a fixture connects when the case starts (so a CSMS that refuses or is
     unreachable fails the case, see ``as_case``); one made by the case connects at once."""
     from simulator.station.station import Station
+    harness = request.config.stash.get(HARNESS, None)
+    # the stations' counters are kept per CSMS, under its name: the embedded one, which starts afresh
+    # every run on other ports, under one name (simulator.station.counters)
+    csms = harness.csms if harness is not None else None
     made: list[Station] = []
     request.node.ocpp_stations = made
     deferred: list[Station] = []
@@ -455,7 +464,7 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
                    connect: bool = True, creds: Credentials | None = None) -> Station:
         require_profile(settings, profile)
         station = Station(settings, creds or credentials(settings, profile, station_id, password),
-                          endpoint, trace, operator)
+                          endpoint, trace, operator, csms=csms)
         made.append(station)
         if connect and getattr(request.node, "ocpp_in_call", False):
             await station.connect()

@@ -51,9 +51,12 @@ def convert(limit: float, from_unit: str, to_unit: str, phases: int) -> float:
 
 
 # ---------------------------------------------------------------- profiles a case builds
-def schedule(unit: str, amps: float, *, start: datetime | None = None, duration: int | None = None,
-             phases: int | None = None, schedule_id: int = 1) -> dict[str, Any]:
-    """One chargingSchedule with one period {startPeriod 0, limit L (A) / L×1000 (W)}."""
+def schedule(station: "Station", unit: str, amps: float, *, start: datetime | None = None,
+             duration: int | None = None, phases: int | None = None, schedule_id: int | None = None) -> dict[str, Any]:
+    """One chargingSchedule with one period {startPeriod 0, limit L (A) / L×1000 (W)}; its id is a
+    new one of the station's (a CSMS may keep schedule ids unique per station, across runs too)."""
+    if schedule_id is None:
+        schedule_id = station.new_id("chargingScheduleId")
     period: dict[str, Any] = {"startPeriod": 0, "limit": in_unit(amps, unit)}
     if phases is not None:
         period["numberPhases"] = phases
@@ -88,12 +91,14 @@ def profile(purpose: str, kind: str, stack_level: int, charging_schedule: dict[s
 def hold(station: "Station", evse: int, purpose: str = "TxDefaultProfile", *, stack_level: int | None = None,
          amps: float = 6, source: str = "CSO", transaction_id: str | None = None) -> dict[str, Any]:
     """A memory state: the station holds (without any message) the block's reported profile:
-    id G generated, Absolute, one schedule {id 1, startSchedule now, configured unit, one period
-    {startPeriod 0, limit ``amps``}}. Returns the profile."""
+    id G generated, Absolute, one schedule {id, startSchedule now, configured unit, one period
+    {startPeriod 0, limit ``amps``}}. Returns the profile. Both ids are new ones of the station's:
+    the catalogue's schedule "id 1" is no check of any case, and a CSMS that keeps the ids a
+    station reports unique per station would refuse a second run's."""
     s = station.settings
     held = profile(purpose, "Absolute", s.CONFIGURED_STACK_LEVEL if stack_level is None else stack_level,
-                   schedule(s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=utc_now()),
-                   profile_id=station.model.new_profile_id(), transaction_id=transaction_id)
+                   schedule(station, s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=utc_now()),
+                   profile_id=station.new_id("chargingProfileId"), transaction_id=transaction_id)
     station.model.profiles.append(InstalledProfile(evse, held, source))
     return held
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Iterator, Union
+from typing import Any, Awaitable, Callable, Union
 
 from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from simulator.pki.cert_store import CertificateStore
 from simulator.verdicts.checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, harness_error, where
+from simulator.station.counters import EMBEDDED, IdCounters, StateFileError, state_dir
 from simulator.station.device_model import DeviceModel
 from simulator.station.model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
 from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
@@ -32,8 +32,7 @@ from simulator.wire.transport import ConnectError, Credentials, Endpoint, connec
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 
-#: per station id, for the whole run: the next eventId, and when its last connection closed
-_EVENT_IDS: dict[str, Iterator[int]] = {}
+#: per station id, for the whole run: when its last connection closed
 _LAST_CLOSED: dict[str, float] = {}
 
 
@@ -169,7 +168,9 @@ class Expectation:
 class Station(ChargePoint):
     def __init__(self, settings: Any, creds: Credentials, endpoint: Endpoint, trace: Trace,
                  operator: Any = None, model: StationModel | None = None,
-                 device_model: DeviceModel | None = None) -> None:
+                 device_model: DeviceModel | None = None, csms: str | None = None) -> None:
+        """``csms``: the name the station's counters are kept under in the state file (see
+        ``simulator.station.counters``); default CSMS_ADDRESS."""
         super().__init__(creds.station_id, None, response_timeout=settings.CSMS_RESPONSE_TIMEOUT)
         self._ocpp_version = "2.0.1"
         self.settings = settings
@@ -187,6 +188,7 @@ class Station(ChargePoint):
         sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
         if sp:
             sp.value = str(creds.profile)
+        self.counters = IdCounters(state_dir(settings), csms or settings.CSMS_ADDRESS or EMBEDDED, creds.station_id)
         self.replies: dict[str, Callable[["Station", dict], Any]] = {}
         self.expectations: list[Expectation] = []
         self.unexpected: list[tuple[str, dict]] = []
@@ -618,10 +620,18 @@ class Station(ChargePoint):
         if sp:
             sp.value = str(self.creds.profile)
 
+    def new_id(self, kind: str) -> int:
+        """A number of counter ``kind`` (eventId, chargingScheduleId, chargingProfileId, …) this
+        station never gave this CSMS before, in this run or an earlier one: a real station's counters
+        survive reboots, and a CSMS may keep them unique per station."""
+        try:
+            return self.counters.next(kind)
+        except (StateFileError, OSError) as e:
+            raise HarnessError(f"{where(None)}: {e}") from None
+
     def next_event_id(self) -> int:
-        """A station's eventIds run on across cases and reconnects, as a real station's do: a CSMS
-        never sees one twice in a run."""
-        return next(_EVENT_IDS.setdefault(self.id, itertools.count(1)))
+        """A NotifyEvent's eventId: never the same twice for this station at this CSMS."""
+        return self.new_id("eventId")
 
     def status_report(self, evse: int, connector: int, status: str) -> list[tuple[str, dict]]:
         """'Report X for connector (e, c)' as its two requests: StatusNotification, NotifyEvent."""
