@@ -69,7 +69,16 @@ TRIGGERABLE = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValu
 
 
 def trigger_message(station: "Station", payload: dict) -> dict:
-    return {"status": "Accepted" if payload["requestedMessage"] in TRIGGERABLE else "NotImplemented"}
+    """F06: NotImplemented for a message the station cannot trigger, Rejected for an EVSE (or
+    connector) it does not have, else Accepted (the message follows)."""
+    if payload["requestedMessage"] not in TRIGGERABLE:
+        return {"status": "NotImplemented"}
+    evse = payload.get("evse")
+    if evse is not None:
+        known = station.model.evses.get(evse["id"])
+        if known is None or evse.get("connectorId", next(iter(known.connectors))) not in known.connectors:
+            return {"status": "Rejected"}
+    return {"status": "Accepted"}
 
 
 def request_start(station: "Station", payload: dict) -> dict:
