@@ -180,12 +180,16 @@ class Harness:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        """One seed for the busy CSMS and one order for every worker (they must collect alike)."""
+        """One seed for the busy CSMS, one for the stations' optional content and one order for every
+        worker (they must collect alike)."""
         given = getattr(config, "workerinput", {})
         seed = given.get("ocpp_csms_seed", self.settings.REFERENCE_CSMS_SEED)
         if seed is None and self.workers:
             seed = random.randrange(1_000_000)
-        self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed})
+        content = given.get("ocpp_content_seed", self.settings.CONTENT_SEED)
+        if content is None:
+            content = random.randrange(1_000_000)
+        self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed, "CONTENT_SEED": content})
         shuffle = given.get("ocpp_shuffle", config.getoption("--shuffle"))
         if shuffle is not None:
             self.shuffle_seed = random.randrange(10**6) if shuffle == "random" else int(shuffle)
@@ -193,6 +197,7 @@ class Harness:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["ocpp_csms_seed"] = self.settings.REFERENCE_CSMS_SEED
+        node.workerinput["ocpp_content_seed"] = self.settings.CONTENT_SEED
         node.workerinput["ocpp_shuffle"] = self.shuffle_seed
 
     @pytest.hookimpl(tryfirst=True)
@@ -268,7 +273,9 @@ class Harness:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         order = [f"order: shuffled with --shuffle {self.shuffle_seed}"] if self.shuffle_seed is not None else []
-        return order + [f"operator: {self.settings.CSMS_OPERATOR}"]  # the CSMS: the first line (name_the_csms)
+        return order + [f"operator: {self.settings.CSMS_OPERATOR}",  # the CSMS: the first line (name_the_csms)
+                        f"stations' optional content: CONTENT_SEED={self.settings.CONTENT_SEED} "
+                        f"(set it to make the same choices again)"]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:

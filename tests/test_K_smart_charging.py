@@ -532,16 +532,23 @@ async def test_TC_K_48_external_limit_without_transaction(cp: Station, settings:
     s = settings
     unit = s.CONFIGURED_CHARGING_RATE_UNIT
     await booted(cp)
-    await cp.send("NotifyChargingLimit", {
-        "chargingLimit": {"chargingLimitSource": "EMS", "isGridCritical": False}, "evseId": s.CONFIGURED_EVSE_ID,
-        "chargingSchedule": [sc.schedule(cp, unit, 16, start=utc_now())]}, 2)
+    # the catalogue leaves evseId (> 0 when sent) and the schedule to the station: both vary (CONTENT_SEED)
+    limit = {"chargingLimit": {"chargingLimitSource": "EMS", "isGridCritical": False},
+             "chargingSchedule": [sc.schedule(cp, unit, cp.choose("limit", (16, 10, 20)),
+                                              start=cp.choose("startSchedule", (utc_now(), None)))]}
+    if cp.choose("evseId", (True, False)):
+        limit["evseId"] = s.CONFIGURED_EVSE_ID
+    await cp.send("NotifyChargingLimit", limit, 2)
     await cp.still_connected()
 
 
 async def test_TC_K_50_release_external_limit_without_transaction(cp: Station, settings: Settings) -> None:
     """Reset / release external charging limit - Without ongoing transaction"""
     await booted(cp)
-    await cp.send("ClearedChargingLimit", {"chargingLimitSource": "EMS", "evseId": settings.CONFIGURED_EVSE_ID}, 2)
+    cleared: dict = {"chargingLimitSource": "EMS"}
+    if cp.choose("evseId", (True, False)):  # the station's choice, says the catalogue
+        cleared["evseId"] = settings.CONFIGURED_EVSE_ID
+    await cp.send("ClearedChargingLimit", cleared, 2)
     await cp.still_connected()
 
 

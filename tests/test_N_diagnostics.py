@@ -305,8 +305,11 @@ async def test_TC_N_44_clear_monitoring_rejected(cp: Station, settings: Settings
 async def test_TC_N_21_alert_event_hardwired_monitor(cp: Station, settings: Settings) -> None:
     """Alert Event - HardWiredMonitor"""
     await booted(cp)
+    # only HardWiredMonitor is essential; the component (EVSE or its connector) is the station's choice
+    e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
+    component = cp.choose("component", (evse(settings), {"name": "Connector", "evse": {"id": e, "connectorId": c}}))
     await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Alerting", actualValue="Faulted",
-                       eventNotificationType="HardWiredMonitor", component=evse(settings), variable=AVAILABILITY)
+                       eventNotificationType="HardWiredMonitor", component=component, variable=AVAILABILITY)
 
 
 async def test_TC_N_24_periodic_event(cp: Station) -> None:

@@ -14,7 +14,7 @@ from simulator.station.boot import boot_notification
 from simulator.station.station import AFTER_REPLY, DEFAULT_REPLIES, Station, now_iso
 from simulator.verdicts.trace import add_secret
 
-REPORT_PART_SIZE = 5
+REPORT_PART_SIZE = 5  # at most (B block summary); the station chooses 1-5 per report
 FOLLOW_UP = "follow-up"  # the step label of messages a default answer implies (none of the case's steps)
 
 
@@ -254,9 +254,10 @@ DEFAULT_REPLIES.update({
 # ---------------------------------------------------------------- follow-ups
 async def send_report(station: "Station", request_id: int, report: list[dict],
                       step: int | str | None = None) -> int:
-    """NotifyReport parts of at most five entries, seqNo 0.., tbc on all but the last; every part
-    must get a CALLRESULT. Returns the number of parts."""
-    parts = [report[i:i + REPORT_PART_SIZE] for i in range(0, len(report), REPORT_PART_SIZE)] or [[]]
+    """NotifyReport parts of at most five entries (how many, the station chooses), seqNo 0.., tbc on
+    all but the last; every part must get a CALLRESULT. Returns the number of parts."""
+    size = station.choose("NotifyReport part size", range(REPORT_PART_SIZE, 0, -1))
+    parts = [report[i:i + size] for i in range(0, len(report), size)] or [[]]
     for seq, part in enumerate(parts):
         payload: dict[str, Any] = {"requestId": request_id, "generatedAt": now_iso(), "seqNo": seq,
                                    "tbc": seq < len(parts) - 1}
