@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     CONFIGURED_CONNECTOR_TYPE: str = _s("cType2", "Connector type of every connector", "Stations", fmt="connectorType")
     CONFIGURED_NUMBER_PHASES: Annotated[int, Field(ge=1, le=3)] = _s(3, "AC phases of the station", "Stations")
     STATION_STATE_DIR: str = _s(".ocpp-state", "Folder of the stations' state file (counters.json): the eventIds, chargingSchedule ids and profile ids each station gives out, per CSMS and station id, so a CSMS never sees one twice across runs. Delete the file (or run python -m simulator.station.counters --reset) to reset", "Stations")
-    CONTENT_SEED: int | None = _s(None, "Integer seed of the optional content the stations choose where the catalogue leaves it open (block K charging needs AC, DC or neither, the measurands of meter values, …); empty = a random seed picked at start, shown in the pytest header", "Stations")
+    CONTENT_SEED: int | None = _s(None, "Integer seed of the content the stations choose where the catalogue leaves it open (NotifyReport part sizes, a meter value's optional unitOfMeasure and location, TC_K_48/TC_K_50 evseId, …); empty = a random seed picked at start, shown in the pytest header", "Stations")
     CONFIGURED_HEARTBEAT_INTERVAL: Seconds = _s(5.0, "Seconds before a new BootNotification when a Pending/Rejected answer has interval 0", "Stations")
 
     # --- Id tokens
