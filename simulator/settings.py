@@ -1,4 +1,9 @@
-"""Every setting of the suite: the seed list plus ``settings-extra-*.md``, same names and defaults.
+"""Every setting of the suite: the seed list plus ``settings-extra-*.md``, same names and defaults,
+except where a catalogue default is no valid value of the type it claims (a real CSMS refuses it):
+the block C/O tokens typed ISO14443 are 8 hex digits (the seed's 9-character values are no ISO 14443
+UID), and CONFIGURED_CONTRACT_EMAID is NLTSTC00000001Z (settings-extra-C.md's NLTSTC000000015 carries
+check digit 5 where ISO 15118's computes Z). ``simulator.formats`` holds the rules; every value is
+checked against its format at start.
 
 Cases never read ``os.environ``; they get a :class:`Settings` from the ``settings`` fixture.
 ``python -m simulator.settings`` prints ``env.example`` from this class, so the two never drift.
