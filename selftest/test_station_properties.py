@@ -210,7 +210,7 @@ def _sequences() -> st.SearchStrategy[list[tuple[str, dict]]]:
         lambda group: st.lists(st.sampled_from(group).flatmap(request), min_size=2, max_size=6))
 
 
-@hypothesis_settings(max_examples=200, deadline=None, database=None,
+@hypothesis_settings(max_examples=120, deadline=None, database=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sequence=_sequences(), prepared=st.booleans())
 # found before: a limit the station cannot convert to W without overflow (Infinity is no JSON)
