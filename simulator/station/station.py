@@ -657,7 +657,7 @@ class Station(ChargePoint):
         try:
             return self.counters.next(kind)
         except (StateFileError, OSError) as e:
-            raise HarnessError(f"{where(None)}: {e}") from None
+            harness_error(None, str(e))
 
     def next_event_id(self) -> int:
         """A NotifyEvent's eventId: never the same twice for this station at this CSMS."""
