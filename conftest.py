@@ -52,6 +52,11 @@ def _harness_run(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if not _harness_run(config):
+        # the project's own tests (and the suites they start) keep the stations' counters in a
+        # folder of their own, not in the user's state file (python -m simulator.station.counters)
+        if not _is_worker(config):
+            import tempfile
+            os.environ.setdefault("STATION_STATE_DIR", tempfile.mkdtemp(prefix="ocpp-selftest-state-"))
         return
     try:
         settings = load_settings()
@@ -181,12 +186,16 @@ class Harness:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        """One seed for the busy CSMS and one order for every worker (they must collect alike)."""
+        """One seed for the busy CSMS, one for the stations' optional content and one order for every
+        worker (they must collect alike)."""
         given = getattr(config, "workerinput", {})
         seed = given.get("ocpp_csms_seed", self.settings.REFERENCE_CSMS_SEED)
         if seed is None and self.workers:
             seed = random.randrange(1_000_000)
-        self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed})
+        content = given.get("ocpp_content_seed", self.settings.CONTENT_SEED)
+        if content is None:
+            content = random.randrange(1_000_000)
+        self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed, "CONTENT_SEED": content})
         shuffle = given.get("ocpp_shuffle", config.getoption("--shuffle"))
         if shuffle is not None:
             self.shuffle_seed = random.randrange(10**6) if shuffle == "random" else int(shuffle)
@@ -194,6 +203,7 @@ class Harness:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["ocpp_csms_seed"] = self.settings.REFERENCE_CSMS_SEED
+        node.workerinput["ocpp_content_seed"] = self.settings.CONTENT_SEED
         node.workerinput["ocpp_shuffle"] = self.shuffle_seed
 
     @pytest.hookimpl(tryfirst=True)
@@ -275,7 +285,9 @@ class Harness:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         order = [f"order: shuffled with --shuffle {self.shuffle_seed}"] if self.shuffle_seed is not None else []
-        return order + [f"operator: {self.settings.CSMS_OPERATOR}"]  # the CSMS: the first line (name_the_csms)
+        return order + [f"operator: {self.settings.CSMS_OPERATOR}",  # the CSMS: the first line (name_the_csms)
+                        f"stations' optional content: CONTENT_SEED={self.settings.CONTENT_SEED} "
+                        f"(set it to make the same choices again)"]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:
@@ -494,6 +506,10 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
     A station made by a fixture connects when the case starts (so a CSMS that refuses or is
     unreachable fails the case, see ``as_case``); one made by the case connects at once."""
     from simulator.station.station import Station
+    harness = request.config.stash.get(HARNESS, None)
+    # the stations' counters are kept per CSMS, under its name: the embedded one, which starts afresh
+    # every run on other ports, under one name (simulator.station.counters)
+    csms = harness.csms if harness is not None else None
     made: list[Station] = []
     request.node.ocpp_stations = made
     deferred: list[Station] = []
@@ -503,7 +519,7 @@ async def make_station(request: pytest.FixtureRequest, settings: Settings, endpo
                    connect: bool = True, creds: Credentials | None = None) -> Station:
         require_profile(settings, profile)
         station = Station(settings, creds or credentials(settings, profile, station_id, password),
-                          endpoint, trace, operator)
+                          endpoint, trace, operator, csms=csms)
         made.append(station)
         if connect and getattr(request.node, "ocpp_in_call", False):
             await station.connect()

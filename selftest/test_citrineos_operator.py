@@ -165,7 +165,7 @@ def query_problem(query: dict[str, str], keys: dict[str, bool]) -> str | None:
 # ---------------------------------------------------------------- the 41 actions and what each must send
 S = "CP_1"
 TOKEN = {"idToken": "100000C01", "type": "Central"}
-TOKEN_2 = {"idToken": "100000C06", "type": "ISO14443"}
+TOKEN_2 = {"idToken": "1000C006", "type": "ISO14443"}
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBxzCCAW6gAwIBAgIUY2l0cmluZQ==\n-----END CERTIFICATE-----\n"
 MD5 = "37f705d9fbb3a8ddd32c1a41b9d14466"
 LOCATION = "https://firmware.example.com/ocpp201/firmware-1.1.bin"

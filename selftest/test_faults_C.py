@@ -86,7 +86,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}/ocsp"
-    generate_contracts(tmp_path, "NLTSTC000000015", url)
+    generate_contracts(tmp_path, "NLTSTC00000001Z", url)
     settings = Settings(_env_file=None, CONFIGURED_OCSP_RESPONDER_URL=url,
                         ISO15118_CERT_HASH_DATA_FILE=str(tmp_path / "iso15118_cert_hash_data.json"),
                         ISO15118_REVOKED_CERT_HASH_DATA_FILE=str(tmp_path / "iso15118_revoked_cert_hash_data.json"),

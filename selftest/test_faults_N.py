@@ -25,6 +25,10 @@ FAULTS = {
         c: rf"{c} step 1: componentVariable expected entries including \[.*\], got absent \(in the "
            rf"GetMonitoringReportRequest the CSMS sent"
         for c in ("TC_N_02", "TC_N_03", "TC_N_60")},
+    "monitoring_report_adds_threshold_criterion": {
+        "TC_N_02": r"TC_N_02 step 3: monitoringCriteria \['ThresholdMonitoring'\] and componentVariable .* select none "
+                   r"of the station's monitors \(EVSE/AvailabilityState Delta\): it answered EmptyResultSet, and no "
+                   r"NotifyMonitoringReport follows"},
     "monitoring_report_single_part": {
         "TC_N_47": r"TC_N_47 step 6: CSMS answered NotifyMonitoringReportRequest with CALLERROR InternalError"},
     "monitoring_base_always_all": {"TC_N_05": r"TC_N_05 step 3: monitoringBase expected 'FactoryDefault', got 'All'"},

@@ -117,9 +117,9 @@ def test_dotenv_unknown_key_and_bad_line_name_file_and_line(tmp_path, monkeypatc
             load_settings()
         assert str(error.value) == f".env: line {number} is not KEY=VALUE (blank lines and # comments are allowed)"
     env.write_text("# comments, blank lines, export and quotes are fine\n\nexport CSMS_OPERATOR=manual\n"
-                   "BASIC_AUTH_CP=\"CP 1\"  # a comment\nOTHER_TOOL_KEY=1\n")
+                   "CONFIGURED_CSR_ORGANIZATION=\"My CPO\"  # a comment\nOTHER_TOOL_KEY=1\n")
     s = load_settings()
-    assert s.CSMS_OPERATOR == "manual" and s.BASIC_AUTH_CP == "CP 1"
+    assert s.CSMS_OPERATOR == "manual" and s.CONFIGURED_CSR_ORGANIZATION == "My CPO"
 
 
 def test_a_dotenv_from_env_example_passes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -129,14 +129,14 @@ def test_a_dotenv_from_env_example_passes(tmp_path, monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize("env, line", [
-    ({"VALID_IDTOKEN_IDTOKEN": "100000C01"},
-     "setting VALID_IDTOKEN_IDTOKEN: names the same id token as VALID_ID_TOKEN ('100000C01') with type ISO14443 "
+    ({"VALID_IDTOKEN_IDTOKEN": "100000C01", "VALID_IDTOKEN_TYPE": "Local"},
+     "setting VALID_IDTOKEN_IDTOKEN: names the same id token as VALID_ID_TOKEN ('100000C01') with type Local "
      "(VALID_IDTOKEN_TYPE), where VALID_ID_TOKEN has Central (VALID_ID_TOKEN_TYPE)"),
     ({"BLOCKED_ID_TOKEN": "100000C01", "BLOCKED_ID_TOKEN_TYPE": "Central"},
      "setting BLOCKED_ID_TOKEN: names the same id token as VALID_ID_TOKEN ('100000C01') with status Blocked, "
      "where VALID_ID_TOKEN has Accepted"),
-    ({"MASTERPASS_ID_TOKEN": "100000C06"},
-     "setting MASTERPASS_ID_TOKEN: names the same id token as VALID_ID_TOKEN_2 ('100000C06') with group "
+    ({"MASTERPASS_ID_TOKEN": "1000C006"},
+     "setting MASTERPASS_ID_TOKEN: names the same id token as VALID_ID_TOKEN_2 ('1000C006') with group "
      "MASTERPASS01 (MASTERPASS_GROUP_ID), where VALID_ID_TOKEN_2 has GROUP001 (GROUP_ID)"),
     ({"CONFIGURED_PASSWORD_UPDATE_CP": "CP_1"},
      "setting CONFIGURED_PASSWORD_UPDATE_CP: names the same station as BASIC_AUTH_CP ('CP_1'); the cases of "

@@ -2,6 +2,7 @@
 rules, K10 clearing, K09 selection and reports, K08 composition."""
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -10,13 +11,17 @@ from simulator.station.model import StationModel
 from simulator.settings import load_settings
 
 
+#: the station's counters, as far as a schedule needs one
+IDS = SimpleNamespace(new_id=lambda kind, ids=itertools.count(1): next(ids))
+
+
 def station(evses: int = 2) -> SimpleNamespace:
     settings = load_settings(CONFIGURED_NUMBER_OF_EVSES=evses)
-    return SimpleNamespace(settings=settings, model=StationModel.build(evses, 1, 1))
+    return SimpleNamespace(settings=settings, model=StationModel.build(evses, 1, 1), new_id=IDS.new_id)
 
 
 def absolute(purpose: str, stack: int, amps: float, profile_id: int, start_in: float = 0, **kw) -> dict:
-    return sc.profile(purpose, "Absolute", stack, sc.schedule("A", amps, start=sc.utc_now() + timedelta(seconds=start_in)),
+    return sc.profile(purpose, "Absolute", stack, sc.schedule(IDS, "A", amps, start=sc.utc_now() + timedelta(seconds=start_in)),
                       profile_id=profile_id, **kw)
 
 
@@ -24,7 +29,7 @@ def test_install_rules() -> None:
     cs = station()
     assert sc.install(cs, 1, absolute("ChargingStationMaxProfile", 0, 16, 1))["status"] == "Rejected"
     assert sc.install(cs, 0, absolute("ChargingStationMaxProfile", 0, 16, 1))["status"] == "Accepted"
-    tx = sc.profile("TxProfile", "Relative", 0, sc.schedule("A", 8), profile_id=2)
+    tx = sc.profile("TxProfile", "Relative", 0, sc.schedule(IDS, "A", 8), profile_id=2)
     assert sc.install(cs, 1, tx)["status"] == "Rejected"  # no transaction on EVSE 1
     cs.model.open_transaction(1, 1)
     assert sc.install(cs, 1, tx)["status"] == "Accepted"
@@ -73,7 +78,7 @@ def test_composite_takes_the_lowest_limit_and_highest_stack_level() -> None:
     watts = sc.composite(cs, {"evseId": 0, "duration": 300, "chargingRateUnit": "W"})
     assert watts["schedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 16 * 230 * 3}]
     cs.model.open_transaction(1, 1)
-    sc.install(cs, 1, sc.profile("TxProfile", "Relative", 0, sc.schedule("A", 20), profile_id=4))
+    sc.install(cs, 1, sc.profile("TxProfile", "Relative", 0, sc.schedule(IDS, "A", 20), profile_id=4))
     answer = sc.composite(cs, {"evseId": 1, "duration": 300, "chargingRateUnit": "A"})
     assert [p["limit"] for p in answer["schedule"]["chargingSchedulePeriod"]] == [16]  # TxProfile 20 A, max 16 A
 

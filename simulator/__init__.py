@@ -2,7 +2,9 @@
 a case needs around them. Each subpackage holds one kind of thing and imports only the layers listed
 before it here (``selftest/test_layers.py`` keeps it so):
 
-- ``settings``    every setting the user gives (environment, ``.env``); imports nothing of the harness
+- ``formats``     the value formats of OCPP's test data (idTokens per type, eMAID check digit, URLs);
+                  imports nothing of the harness
+- ``settings``    every setting the user gives (environment, ``.env``), each checked against its format
 - ``verdicts``    what a verdict is and what it rests on: checks, the trace of frames, the catalogue
 - ``wire``        OCPP-J frames and schemas, WebSocket connections per security profile
 - ``pki``         X.509 material a station makes, holds and checks (``fixtures`` makes the files next)

@@ -1,4 +1,9 @@
-"""Every setting of the suite: the seed list plus ``settings-extra-*.md``, same names and defaults.
+"""Every setting of the suite: the seed list plus ``settings-extra-*.md``, same names and defaults,
+except where a catalogue default is no valid value of the type it claims (a real CSMS refuses it):
+the block C/O tokens typed ISO14443 are 8 hex digits (the seed's 9-character values are no ISO 14443
+UID), and CONFIGURED_CONTRACT_EMAID is NLTSTC00000001Z (settings-extra-C.md's NLTSTC000000015 carries
+check digit 5 where ISO 15118's computes Z). ``simulator.formats`` holds the rules; every value is
+checked against its format at start.
 
 Cases never read ``os.environ``; they get a :class:`Settings` from the ``settings`` fixture.
 ``python -m simulator.settings`` prints ``env.example`` from this class, so the two never drift.
@@ -17,11 +22,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simulator.formats import FORMATS, ID_TOKEN_TYPES, id_token_problem
+
 ROOT = Path(__file__).resolve().parent.parent
 CERTS = "fixtures/certs"
 
-ID_TOKEN_TYPES = ("Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
-                  "NoAuthorization")
 MESSAGE_PRIORITIES = ("AlwaysFront", "InFront", "NormalCycle")
 MESSAGE_STATES = ("Charging", "Faulted", "Idle", "Unavailable")
 MESSAGE_FORMATS = ("ASCII", "HTML", "URI", "UTF8")
@@ -92,9 +97,13 @@ PositiveInt = Annotated[int, Field(ge=0)]
 Seconds = Annotated[float, Field(gt=0)]
 
 
-def _s(default: Any, meaning: str, group: str, **kw: Any) -> Any:
-    """A setting field: its default, its meaning and its group in env.example."""
-    return Field(default, description=meaning, json_schema_extra={"group": group}, **kw)
+def _s(default: Any, meaning: str, group: str, fmt: str | None = None, **kw: Any) -> Any:
+    """A setting field: its default, its meaning, its group in env.example and, for a value that goes
+    on the wire, its format (a key of ``simulator.formats.FORMATS``, checked at start)."""
+    extra: dict[str, Any] = {"group": group}
+    if fmt is not None:
+        extra["format"] = fmt
+    return Field(default, description=meaning, json_schema_extra=extra, **kw)
 
 
 class Settings(BaseSettings):
@@ -107,7 +116,7 @@ class Settings(BaseSettings):
     CSMS_WSS_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profiles 2 and 3. Unset with CSMS_ADDRESS unset: the embedded CSMS's; unset with CSMS_ADDRESS set: the cases of profiles 2 and 3 fail unless those profiles are removed from CONFIGURED_SUPPORTED_SECURITY_PROFILES", "CSMS")
     CSMS_WSS_SP3_ADDRESS: WsUrl = _s(None, "wss:// endpoint for security profile 3 when the CSMS serves it apart from profile 2 (another port or host). Unset: CSMS_WSS_ADDRESS", "CSMS")
     CSMS_OPERATOR: str = _s("http", "How the suite asks the CSMS to act: manual (instructions on the terminal), http (POST the action as JSON to CSMS_OPERATOR_URL), command (run CSMS_OPERATOR_COMMAND with the action as JSON on stdin), citrineos (CitrineOS 1.8's REST API, CITRINEOS_*), python:MODULE:CLASS (a class of yours with a method per action, see the README), or the name of an installed entry point of group ocpp_csms_operators", "CSMS")
-    CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS")
+    CSMS_OPERATOR_URL: str | None = _s(None, "URL the http operator POSTs actions to. Unset with the embedded CSMS: its action API", "CSMS", fmt="httpUrl")
     CSMS_OPERATOR_COMMAND: str | None = _s(None, "Program (with arguments) the command operator runs per action; the action JSON comes on stdin", "CSMS")
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
@@ -119,44 +128,46 @@ class Settings(BaseSettings):
     REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS the cases run one after another (its station ids are shared)", "CSMS")
 
     # --- CitrineOS operator (CSMS_OPERATOR=citrineos)
-    CITRINEOS_URL: str = _s("http://localhost:8080", "Base URL of CitrineOS's REST API (its /ocpp/2.0.1/… message and /data/… endpoints)", "CitrineOS operator")
+    CITRINEOS_URL: str = _s("http://localhost:8080", "Base URL of CitrineOS's REST API (its /ocpp/2.0.1/… message and /data/… endpoints)", "CitrineOS operator", fmt="httpUrl")
     CITRINEOS_TENANT_ID: Annotated[int, Field(ge=0)] = _s(1, "tenantId CitrineOS keeps the stations under (its DEFAULT_TENANT_ID is 1)", "CitrineOS operator")
     CITRINEOS_API_TOKEN: str | None = _s(None, "Bearer token for CitrineOS's API when it authenticates with OIDC; empty: no Authorization header (its localByPass)", "CitrineOS operator")
 
     # --- Stations
-    BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations")
+    BASIC_AUTH_CP: str = _s("CP_1", "Station id on security profile 1 (ws + Basic Auth); used by every block", "Stations", fmt="stationId")
     BASIC_AUTH_CP_PASSWORD: str = _s("0123456789123456", "Basic Auth password of BASIC_AUTH_CP, SECURITY_PROFILE_2_CP and the block-A stations", "Stations")
-    SECURITY_PROFILE_2_CP: str = _s("CP_2", "Station id on security profile 2 (wss + Basic Auth)", "Stations")
-    SECURITY_PROFILE_3_CP: str = _s("CP_3", "Station id on security profile 3 (wss + client certificate with CN = this id)", "Stations")
-    CONFIGURED_PASSWORD_UPDATE_CP: str = _s("CP_PWD", "Station id used only by the password-change cases (SP1, password BASIC_AUTH_CP_PASSWORD)", "Stations")
-    CONFIGURED_PROFILE_UPGRADE_CP: str = _s("CP_UPGRADE", "Station id used only by the profile-upgrade case, registered at CONFIGURED_SECURITY_PROFILE", "Stations")
+    SECURITY_PROFILE_2_CP: str = _s("CP_2", "Station id on security profile 2 (wss + Basic Auth)", "Stations", fmt="stationId")
+    SECURITY_PROFILE_3_CP: str = _s("CP_3", "Station id on security profile 3 (wss + client certificate with CN = this id)", "Stations", fmt="stationId")
+    CONFIGURED_PASSWORD_UPDATE_CP: str = _s("CP_PWD", "Station id used only by the password-change cases (SP1, password BASIC_AUTH_CP_PASSWORD)", "Stations", fmt="stationId")
+    CONFIGURED_PROFILE_UPGRADE_CP: str = _s("CP_UPGRADE", "Station id used only by the profile-upgrade case, registered at CONFIGURED_SECURITY_PROFILE", "Stations", fmt="stationId")
     NEW_BASIC_AUTH_PASSWORD: str = _s("new_Passw0rd.0123456789", "BasicAuthPassword the CSMS is asked to set (16-40 characters)", "Stations")
-    CONFIGURED_CP_MODEL: str = _s("SimStation-201", "chargingStation.model of every BootNotificationRequest", "Stations")
-    CONFIGURED_CP_VENDOR: str = _s("ConformanceHarness", "chargingStation.vendorName of every BootNotificationRequest", "Stations")
+    CONFIGURED_CP_MODEL: str = _s("SimStation-201", "chargingStation.model of every BootNotificationRequest", "Stations", fmt="string20")
+    CONFIGURED_CP_VENDOR: str = _s("ConformanceHarness", "chargingStation.vendorName of every BootNotificationRequest", "Stations", fmt="string50")
     CONFIGURED_NUMBER_OF_EVSES: Annotated[int, Field(ge=1)] = _s(1, "EVSEs of the simulated station (each with connector 1)", "Stations")
     CONFIGURED_EVSE_ID: Annotated[int, Field(ge=1)] = _s(1, "EVSE the cases act on", "Stations")
     CONFIGURED_CONNECTOR_ID: Annotated[int, Field(ge=1)] = _s(1, "Connector of CONFIGURED_EVSE_ID the cases act on", "Stations")
-    CONFIGURED_CONNECTOR_TYPE: str = _s("cType2", "Connector type of every connector", "Stations")
+    CONFIGURED_CONNECTOR_TYPE: str = _s("cType2", "Connector type of every connector", "Stations", fmt="connectorType")
     CONFIGURED_NUMBER_PHASES: Annotated[int, Field(ge=1, le=3)] = _s(3, "AC phases of the station", "Stations")
+    STATION_STATE_DIR: str = _s(".ocpp-state", "Folder of the stations' state file (counters.json): the eventIds, chargingSchedule ids and profile ids each station gives out, per CSMS and station id, so a CSMS never sees one twice across runs. Delete the file (or run python -m simulator.station.counters --reset) to reset", "Stations")
+    CONTENT_SEED: int | None = _s(None, "Integer seed of the content the stations choose where the catalogue leaves it open (NotifyReport part sizes, a meter value's optional unitOfMeasure and location, TC_K_48/TC_K_50 evseId, …); empty = a random seed picked at start, shown in the pytest header", "Stations")
     CONFIGURED_HEARTBEAT_INTERVAL: Seconds = _s(5.0, "Seconds before a new BootNotification when a Pending/Rejected answer has interval 0", "Stations")
 
     # --- Id tokens
     VALID_ID_TOKEN: str = _s("100000C01", "Id token the CSMS knows as Accepted (groupId GROUP_ID)", "Id tokens")
-    VALID_ID_TOKEN_TYPE: TokenType = _s("Central", "Type of VALID_ID_TOKEN", "Id tokens")
-    VALID_ID_TOKEN_2: str | None = _s("100000C06", "Second Accepted id token with groupId GROUP_ID (blocks C, D); '-': those cases are skipped", "Id tokens")
-    VALID_ID_TOKEN_TYPE_2: TokenType = _s("ISO14443", "Type of VALID_ID_TOKEN_2", "Id tokens")
-    VALID_IDTOKEN_IDTOKEN: str = _s("TEST_TOKEN_1", "Accepted id token of the display-message cases (block O)", "Id tokens")
-    VALID_IDTOKEN_TYPE: TokenType = _s("ISO14443", "Type of VALID_IDTOKEN_IDTOKEN", "Id tokens")
-    INVALID_ID_TOKEN: str = _s("100000C02", "Id token unknown to the CSMS or stored as Invalid", "Id tokens")
-    INVALID_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of INVALID_ID_TOKEN (an OCPP IdTokenEnumType)", "Id tokens")
-    BLOCKED_ID_TOKEN: str | None = _s("100000C03", "Id token the CSMS stores as Blocked (block C); '-': those cases are skipped", "Id tokens")
-    BLOCKED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of BLOCKED_ID_TOKEN", "Id tokens")
-    EXPIRED_ID_TOKEN: str | None = _s("100000C04", "Id token the CSMS stores with an expiry in the past (block C); '-': those cases are skipped", "Id tokens")
-    EXPIRED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of EXPIRED_ID_TOKEN", "Id tokens")
-    GROUP_ID: str = _s("GROUP001", "groupId of VALID_ID_TOKEN and VALID_ID_TOKEN_2", "Id tokens")
-    MASTERPASS_ID_TOKEN: str | None = _s("100000C05", "Master pass id token, Accepted with groupId MASTERPASS_GROUP_ID (block C); '-': those cases are skipped", "Id tokens")
-    MASTERPASS_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of MASTERPASS_ID_TOKEN", "Id tokens")
-    MASTERPASS_GROUP_ID: str | None = _s("MASTERPASS01", "groupId of the master pass token (the stations' AuthCtrlr.MasterPassGroupId)", "Id tokens")
+    VALID_ID_TOKEN_TYPE: TokenType = _s("Central", "Type of VALID_ID_TOKEN; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    VALID_ID_TOKEN_2: str | None = _s("1000C006", "Second Accepted id token with groupId GROUP_ID (blocks C, D); '-': those cases are skipped", "Id tokens")
+    VALID_ID_TOKEN_TYPE_2: TokenType = _s("ISO14443", "Type of VALID_ID_TOKEN_2; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    VALID_IDTOKEN_IDTOKEN: str = _s("1000C007", "Accepted id token of the display-message cases (block O)", "Id tokens")
+    VALID_IDTOKEN_TYPE: TokenType = _s("ISO14443", "Type of VALID_IDTOKEN_IDTOKEN; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    INVALID_ID_TOKEN: str = _s("1000C002", "Id token unknown to the CSMS or stored as Invalid", "Id tokens")
+    INVALID_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of INVALID_ID_TOKEN; the token must have its form, checked at start", "Id tokens")
+    BLOCKED_ID_TOKEN: str | None = _s("1000C003", "Id token the CSMS stores as Blocked (block C); '-': those cases are skipped", "Id tokens")
+    BLOCKED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of BLOCKED_ID_TOKEN; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    EXPIRED_ID_TOKEN: str | None = _s("1000C004", "Id token the CSMS stores with an expiry in the past (block C); '-': those cases are skipped", "Id tokens")
+    EXPIRED_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of EXPIRED_ID_TOKEN; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    GROUP_ID: str = _s("GROUP001", "groupId of VALID_ID_TOKEN and VALID_ID_TOKEN_2", "Id tokens", fmt="Central")
+    MASTERPASS_ID_TOKEN: str | None = _s("1000C005", "Master pass id token, Accepted with groupId MASTERPASS_GROUP_ID (block C); '-': those cases are skipped", "Id tokens")
+    MASTERPASS_ID_TOKEN_TYPE: TokenType = _s("ISO14443", "Type of MASTERPASS_ID_TOKEN; the token must have its form (ISO14443: 8, 14 or 20 hex digits; eMAID: ISO 15118; …), checked at start", "Id tokens")
+    MASTERPASS_GROUP_ID: str | None = _s("MASTERPASS01", "groupId of the master pass token (the stations' AuthCtrlr.MasterPassGroupId)", "Id tokens", fmt="Central")
     LOCAL_LIST_VERSION: PositiveInt = _s(1, "Local authorization list version (blocks D, N)", "Id tokens")
 
     # --- TLS (block A)
@@ -171,7 +182,7 @@ class Settings(BaseSettings):
     TLS_WRONG_CN_CLIENT_KEY: str = _s(f"{CERTS}/client_wrong_cn.key", "Private key of TLS_WRONG_CN_CLIENT_CERT", "TLS")
     TLS_CLIENT_CA_CERT: str = _s("", "CA that issues station certificates (renewed chains must verify against it); empty = TLS_CA_CERT", "TLS")
     CONFIGURED_CSR_ORGANIZATION: str = _s("Conformance CPO", "O of the CSRs the simulator sends", "TLS")
-    CONFIGURED_CSR_COUNTRY: str = _s("NL", "C of the CSRs the simulator sends", "TLS")
+    CONFIGURED_CSR_COUNTRY: str = _s("NL", "C of the CSRs the simulator sends", "TLS", fmt="countryCode")
     CONFIGURED_CSR_ORGANIZATIONAL_UNIT: str = _s("Charging", "OU of the V2G / combined CSRs", "TLS")
     CONFIGURED_SUPPORTED_SECURITY_PROFILES: str = _s("1,2,3", "Security profiles the CSMS supports; cases needing another are skipped, cases of a listed profile the station cannot reach (no CSMS_WSS_ADDRESS, a missing TLS file) fail", "TLS")
     CONFIGURED_SUPPORTS_ISO15118: bool = _s(True, "Whether the CSMS supports ISO 15118 certificate handling", "TLS")
@@ -180,14 +191,14 @@ class Settings(BaseSettings):
     ISO15118_CERT_HASH_DATA_FILE: str = _s(f"{CERTS}/iso15118_cert_hash_data.json", "JSON with the OCSP request data of a valid contract chain", "ISO 15118")
     ISO15118_REVOKED_CERT_HASH_DATA_FILE: str = _s(f"{CERTS}/iso15118_revoked_cert_hash_data.json", "JSON with the OCSP request data of a revoked contract chain", "ISO 15118")
     CONTRACT_CERT_FILE: str = _s(f"{CERTS}/contract.pem", "PEM contract certificate", "ISO 15118")
-    CONFIGURED_CONTRACT_EMAID: str = _s("NLTSTC000000015", "eMAID of the contract certificates (must be Accepted in the CSMS)", "ISO 15118")
-    CONFIGURED_OCSP_RESPONDER_URL: str = _s("http://127.0.0.1:19080/ocsp", "URL of the OCSP responder the harness hosts", "ISO 15118")
+    CONFIGURED_CONTRACT_EMAID: str = _s("NLTSTC00000001Z", "eMAID of the contract certificates (must be Accepted in the CSMS): ISO 15118 format, a check digit when given must be right", "ISO 15118", fmt="eMAID")
+    CONFIGURED_OCSP_RESPONDER_URL: str = _s("http://127.0.0.1:19080/ocsp", "URL of the OCSP responder the harness hosts", "ISO 15118", fmt="httpUrl")
     CONFIGURED_MO_ROOT_CERT_FILE: str = _s(f"{CERTS}/mo_root.pem", "MO root CA certificate issuing the contract certificates", "ISO 15118")
     CONFIGURED_MO_ROOT_KEY_FILE: str = _s(f"{CERTS}/mo_root.key", "Private key of the MO root (never logged)", "ISO 15118")
 
     # --- Firmware management (block L)
-    CONFIGURED_FIRMWARE_LOCATION: str = _s("https://firmware.example.com/ocpp201/firmware-1.1.bin", "URI the CSMS is asked to send as UpdateFirmwareRequest firmware.location and PublishFirmwareRequest location (never downloaded)", "Firmware")
-    CONFIGURED_FIRMWARE_LOCATION_2: str = _s("https://firmware.example.com/ocpp201/firmware-1.2.bin", "firmware.location of the second update sent while the first one runs (TC_L_10, TC_L_11)", "Firmware")
+    CONFIGURED_FIRMWARE_LOCATION: str = _s("https://firmware.example.com/ocpp201/firmware-1.1.bin", "URI the CSMS is asked to send as UpdateFirmwareRequest firmware.location and PublishFirmwareRequest location (never downloaded)", "Firmware", fmt="url")
+    CONFIGURED_FIRMWARE_LOCATION_2: str = _s("https://firmware.example.com/ocpp201/firmware-1.2.bin", "firmware.location of the second update sent while the first one runs (TC_L_10, TC_L_11)", "Firmware", fmt="url")
     CONFIGURED_FIRMWARE_SIGNING_CERT: str = _s(f"{CERTS}/firmware_signing.pem", "PEM firmware signing certificate (issued by CONFIGURED_MANUFACTURER_ROOT_CERT, codeSigning) the CSMS is asked to send as firmware.signingCertificate; key kept beside it", "Firmware")
     CONFIGURED_FIRMWARE_SIGNATURE_FILE: str = _s("fixtures/firmware/firmware-1.1.sig.b64", "Text file with the Base64 ECDSA-SHA256 signature of CONFIGURED_FIRMWARE_IMAGE by the signing key: the expected firmware.signature", "Firmware")
     CONFIGURED_FIRMWARE_IMAGE: str = _s("fixtures/firmware/firmware-1.1.bin", "Firmware image (random bytes) from which the signature and the default checksum derive", "Firmware")
@@ -200,18 +211,18 @@ class Settings(BaseSettings):
     CONFIGURED_MANUFACTURER_ROOT_CERT: str = _s(f"{CERTS}/manufacturer_root.pem", "Self-signed manufacturer root: installed in TC_M_02, in the simulator's truststore, issuer of the firmware signing certificate", "Certificates")
     CONFIGURED_V2G_ROOT_CERT: str = _s(f"{CERTS}/v2g_root.pem", "Self-signed V2G root: installed in TC_M_03, in the truststore, root of the V2G chain", "Certificates")
     CONFIGURED_V2G_CERT_CHAIN: str = _s(f"{CERTS}/v2g_chain.pem", "PEM bundle, leaf first: SECC certificate (CN BASIC_AUTH_CP) <- CPO Sub-CA 2 <- CPO Sub-CA 1 (issued by the V2G root); Sub-CAs carry the AIA OCSP URL", "Certificates")
-    CONFIGURED_ISO15118_SCHEMA_VERSION: str = _s("urn:iso:15118:2:2013:MsgDef", "iso15118SchemaVersion of the Get15118EVCertificateRequests", "Certificates")
+    CONFIGURED_ISO15118_SCHEMA_VERSION: str = _s("urn:iso:15118:2:2013:MsgDef", "iso15118SchemaVersion of the Get15118EVCertificateRequests", "Certificates", fmt="string50")
     CONFIGURED_ISO15118_INSTALL_EXI_REQUEST_FILE: str = _s("fixtures/iso15118/certificate_installation_req.b64", "Base64 EXI certificate installation request of the fixture EV, sent as exiRequest with action Install (TC_M_26)", "Certificates")
     CONFIGURED_ISO15118_UPDATE_EXI_REQUEST_FILE: str = _s("fixtures/iso15118/certificate_update_req.b64", "Base64 EXI certificate update request (contract chain of CONTRACT_CERT_FILE), sent as exiRequest with action Update (TC_M_28)", "Certificates")
 
     # --- Provisioning and network profiles (block A, B)
     CONFIGURED_CONFIGURATION_SLOT: PositiveInt = _s(1, "configurationSlot of the network profile the CSMS is asked to set", "Provisioning")
     CONFIGURED_MESSAGE_TIMEOUT: PositiveInt = _s(30, "connectionData.messageTimeout of that network profile", "Provisioning")
-    CONFIGURED_OCPP_CSMS_URL: str = _s("", "connectionData.ocppCsmsUrl of that network profile; empty = CSMS_WSS_ADDRESS", "Provisioning")
-    CONFIGURED_OCPP_INTERFACE: str = _s("Wired0", "connectionData.ocppInterface of that network profile", "Provisioning")
+    CONFIGURED_OCPP_CSMS_URL: str = _s("", "connectionData.ocppCsmsUrl of that network profile; empty = CSMS_WSS_ADDRESS", "Provisioning", fmt="ocppCsmsUrl")
+    CONFIGURED_OCPP_INTERFACE: str = _s("Wired0", "connectionData.ocppInterface of that network profile", "Provisioning", fmt="ocppInterface")
     CONFIGURED_SECURITY_PROFILE: Annotated[int, Field(ge=1, le=3)] = _s(1, "connectionData.securityProfile of that profile (TC_B_42) and the start profile of TC_A_19", "Provisioning")
-    CONFIGURED_VENDOR_ID: str = _s("tzi.app", "DataTransfer vendorId the CSMS has no extension for", "Provisioning")
-    CONFIGURED_MESSAGE_ID: str = _s("TestMessage", "DataTransfer messageId the CSMS has no extension for", "Provisioning")
+    CONFIGURED_VENDOR_ID: str = _s("tzi.app", "DataTransfer vendorId the CSMS has no extension for", "Provisioning", fmt="string255")
+    CONFIGURED_MESSAGE_ID: str = _s("TestMessage", "DataTransfer messageId the CSMS has no extension for", "Provisioning", fmt="string50")
 
     # --- Transactions, meter values, tariff
     TRANSACTION_DURATION: Annotated[float, Field(ge=0)] = _s(5.0, "Seconds a simulated transaction (or offline period) lasts", "Transactions")
@@ -220,7 +231,7 @@ class Settings(BaseSettings):
     TX_ENDED_METER_VALUES_INTERVAL: Seconds = _s(1.0, "Seconds between the readings the Ended TransactionEvent carries (block J)", "Transactions")
     CONFIGURED_TARIFF_PRICE_PER_KWH: Annotated[float, Field(ge=0)] = _s(0.25, "Energy price per kWh (taxes included, no other fee) of the tariff the CSMS applies to VALID_ID_TOKEN's transactions at BASIC_AUTH_CP; expected costs are energy × this price, ±0.01 (block I)", "Transactions")
     CONFIGURED_RESERVATION_EXPIRY: Seconds = _s(300, "Seconds until the reservations the CSMS is asked to make expire (block H)", "Transactions")
-    CONFIGURED_UNSUPPORTED_TRIGGER_MESSAGE: str = _s("PublishFirmwareStatusNotification", "requestedMessage answered NotImplemented (TC_F_27)", "Transactions")
+    CONFIGURED_UNSUPPORTED_TRIGGER_MESSAGE: str = _s("PublishFirmwareStatusNotification", "requestedMessage answered NotImplemented (TC_F_27)", "Transactions", fmt="messageTrigger")
 
     # --- Smart charging (block K)
     CONFIGURED_STACK_LEVEL: PositiveInt = _s(1, "stackLevel the CSMS is asked to use in the profiles it sets, clears or filters by; also the stackLevel of profiles the simulator reports when the request names none", "Smart charging")
@@ -234,27 +245,27 @@ class Settings(BaseSettings):
     CONFIGURED_SUPPORTS_TX_PROFILE_WITHOUT_TX: bool = _s(True, "Whether the CSMS can send a TxProfile while no transaction runs (Part 6 prerequisite); false skips TC_K_02 with that reason", "Smart charging")
     CONFIGURED_SUPPORTS_ISO15118_SMART_CHARGING: bool = _s(True, "Whether the CSMS supports ISO 15118 load leveling (NotifyEVChargingNeeds / NotifyEVChargingSchedule); false skips those cases with that reason", "Smart charging")
     # --- Diagnostics and monitoring (block N)
-    CONFIGURED_LOG_LOCATION: str = _s("https://logs.example.com/ocpp/upload", "Upload URL the CSMS is asked to put in GetLogRequest log.remoteLocation (block N)", "Diagnostics")
+    CONFIGURED_LOG_LOCATION: str = _s("https://logs.example.com/ocpp/upload", "Upload URL the CSMS is asked to put in GetLogRequest log.remoteLocation (block N)", "Diagnostics", fmt="url")
     CONFIGURED_MONITOR_IDS: str = _s("1,2,3,4,5", "Comma-separated ids of the monitors the CSMS is asked to clear; more ids than CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE; TC_N_44 uses the first", "Diagnostics")
     CONFIGURED_CLEAR_MONITORING_ITEMS_PER_MESSAGE: Annotated[int, Field(ge=1)] = _s(3, "MonitoringCtrlr.ItemsPerMessage[ClearVariableMonitoring] the simulator reports: most ids per ClearVariableMonitoringRequest", "Diagnostics")
-    CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM: str = _s("SHA256", "customerCertificate.hashAlgorithm the CSMS is asked to send (TC_N_63)", "Diagnostics")
-    CONFIGURED_CUSTOMER_CERT_ISSUER_NAME_HASH: str = _s("0552dd17bf870d2893b2e10471945a1ef7aa57da53f218a3e0e471be7f1603ec", "customerCertificate.issuerNameHash (hex)", "Diagnostics")
-    CONFIGURED_CUSTOMER_CERT_ISSUER_KEY_HASH: str = _s("f922f01bbd6897f0f0f99f38467820d6609e8c5e5ac04caf54e25f2457af7fb1", "customerCertificate.issuerKeyHash (hex)", "Diagnostics")
-    CONFIGURED_CUSTOMER_CERT_SERIAL_NUMBER: str = _s("5A3C9E01", "customerCertificate.serialNumber (hex)", "Diagnostics")
+    CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM: str = _s("SHA256", "customerCertificate.hashAlgorithm the CSMS is asked to send (TC_N_63)", "Diagnostics", fmt="hashAlgorithm")
+    CONFIGURED_CUSTOMER_CERT_ISSUER_NAME_HASH: str = _s("0552dd17bf870d2893b2e10471945a1ef7aa57da53f218a3e0e471be7f1603ec", "customerCertificate.issuerNameHash (hex)", "Diagnostics", fmt="hex")
+    CONFIGURED_CUSTOMER_CERT_ISSUER_KEY_HASH: str = _s("f922f01bbd6897f0f0f99f38467820d6609e8c5e5ac04caf54e25f2457af7fb1", "customerCertificate.issuerKeyHash (hex)", "Diagnostics", fmt="hex")
+    CONFIGURED_CUSTOMER_CERT_SERIAL_NUMBER: str = _s("5A3C9E01", "customerCertificate.serialNumber (hex)", "Diagnostics", fmt="serialHex")
 
     # --- Display messages (block O)
     CONFIGURED_DISPLAY_MESSAGE_PRIORITY: str = _s("InFront", "Priority of the display message the CSMS is asked to set (and of DisplayMessageConfigured); the GetDisplayMessages priority filter", "Display messages")
     CONFIGURED_DISPLAY_MESSAGE_STATE: str = _s("Idle", "State of the display message set in TC_O_01 and DisplayMessageConfigured; the GetDisplayMessages state filter", "Display messages")
     CONFIGURED_DISPLAY_MESSAGE_FORMAT: str = _s("UTF8", "message.message.format of the display messages the CSMS is asked to set", "Display messages")
-    CONFIGURED_DISPLAY_MESSAGE_CONTENT: str = _s("OCPP conformance test message", "message.message.content of the display messages the CSMS is asked to set", "Display messages")
-    CONFIGURED_DISPLAY_MESSAGE_REPLACEMENT_CONTENT: str = _s("OCPP conformance test message (replaced)", "New content when the CSMS is asked to replace the configured message (TC_O_12)", "Display messages")
+    CONFIGURED_DISPLAY_MESSAGE_CONTENT: str = _s("OCPP conformance test message", "message.message.content of the display messages the CSMS is asked to set", "Display messages", fmt="string512")
+    CONFIGURED_DISPLAY_MESSAGE_REPLACEMENT_CONTENT: str = _s("OCPP conformance test message (replaced)", "New content when the CSMS is asked to replace the configured message (TC_O_12)", "Display messages", fmt="string512")
     CONFIGURED_UNKNOWN_DISPLAY_MESSAGE_ID: int = _s(9999, "A display message id the station does not hold (clear / get of an unknown id)", "Display messages")
     CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_PRIORITY: str = _s("AlwaysFront", "Priority the CSMS is asked to use where the station answers NotSupportedPriority (TC_O_17)", "Display messages")
     CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_STATE: str = _s("Faulted", "State the CSMS is asked to use where the station answers NotSupportedState (TC_O_18)", "Display messages")
     CONFIGURED_UNSUPPORTED_DISPLAY_MESSAGE_FORMAT: str = _s("HTML", "Format the CSMS is asked to use where the station answers NotSupportedMessageFormat (TC_O_19)", "Display messages")
     CONFIGURED_DISPLAY_MESSAGE_START_DELAY: Seconds = _s(60, "Seconds after the operator action at which the requested message starts (startDateTime; TC_O_13, TC_O_27)", "Display messages")
     CONFIGURED_DISPLAY_MESSAGE_END_DELAY: Seconds = _s(120, "Seconds after the operator action at which the requested message ends (endDateTime; TC_O_14, TC_O_28)", "Display messages")
-    CONFIGURED_UNKNOWN_TRANSACTION_ID: str = _s("UNKNOWN-TX-0001", "transactionId (not the running one) the CSMS is asked to bind a display message to (TC_O_10)", "Display messages")
+    CONFIGURED_UNKNOWN_TRANSACTION_ID: str = _s("UNKNOWN-TX-0001", "transactionId (not the running one) the CSMS is asked to bind a display message to (TC_O_10)", "Display messages", fmt="identifierString")
 
     @field_validator("CSMS_OPERATOR")
     @classmethod
@@ -277,7 +288,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a comma-separated list of 1, 2 and 3")
         return value
 
-    @field_validator("REFERENCE_CSMS_SEED", mode="before")
+    @field_validator("REFERENCE_CSMS_SEED", "CONTENT_SEED", mode="before")
     @classmethod
     def _seed(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -609,6 +620,9 @@ def start_problem(s: Settings) -> str | None:
             return "setting CSMS_OPERATOR_COMMAND: CSMS_OPERATOR=command needs the program to run"
         if shutil.which(program[0]) is None:
             return f"setting CSMS_OPERATOR_COMMAND: program {program[0]!r} not found"
+    problem = format_problem(s)
+    if problem:
+        return problem
     for name in FILE_SETTINGS:
         value = getattr(s, name, None)
         path = s.path(value) if value else None
@@ -620,6 +634,45 @@ def start_problem(s: Settings) -> str | None:
             path.open("rb").close()
         except OSError as e:
             return f"setting {name}: cannot read {path} ({e.strerror})"
+    return None
+
+
+#: each typed id token and the setting that names its type
+TYPED_TOKENS = {"VALID_ID_TOKEN": "VALID_ID_TOKEN_TYPE", "VALID_ID_TOKEN_2": "VALID_ID_TOKEN_TYPE_2",
+                "VALID_IDTOKEN_IDTOKEN": "VALID_IDTOKEN_TYPE", "INVALID_ID_TOKEN": "INVALID_ID_TOKEN_TYPE",
+                "BLOCKED_ID_TOKEN": "BLOCKED_ID_TOKEN_TYPE", "EXPIRED_ID_TOKEN": "EXPIRED_ID_TOKEN_TYPE",
+                "MASTERPASS_ID_TOKEN": "MASTERPASS_ID_TOKEN_TYPE"}
+HASH_HEX_DIGITS = {"SHA256": 64, "SHA384": 96, "SHA512": 128}
+
+
+def setting_format(name: str) -> str | None:
+    """The format a setting's value must have (a key of ``simulator.formats.FORMATS``), if any."""
+    return (Settings.model_fields[name].json_schema_extra or {}).get("format")  # type: ignore[union-attr]
+
+
+def format_problem(s: Settings) -> str | None:
+    """The first value that contradicts the format it goes on the wire in, as one line naming the
+    variable: a real CSMS refuses an "ISO14443" token that is no ISO 14443 UID with a CALLERROR."""
+    for name in Settings.model_fields:
+        kind, value = setting_format(name), getattr(s, name)
+        if kind and value not in (None, ""):
+            why = FORMATS[kind].test(str(value))
+            if why:
+                shown = "" if name in SECRET_SETTINGS else f" (got {value!r})"
+                return f"setting {name}: {why}{shown}"
+    for token, type_setting in TYPED_TOKENS.items():
+        value, token_type = getattr(s, token), getattr(s, type_setting)
+        if value is None or token_type is None:
+            continue
+        why = id_token_problem(token_type, value)
+        if why:
+            return f"setting {token}: {why} (got {value!r}); set {type_setting} to the type it has"
+    digits = HASH_HEX_DIGITS[s.CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM]
+    for name in ("CONFIGURED_CUSTOMER_CERT_ISSUER_NAME_HASH", "CONFIGURED_CUSTOMER_CERT_ISSUER_KEY_HASH"):
+        value = getattr(s, name)
+        if len(value) != digits:
+            return (f"setting {name}: a {s.CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM} hash has {digits} hex digits "
+                    f"(CONFIGURED_CUSTOMER_CERT_HASH_ALGORITHM) (got {len(value)})")
     return None
 
 

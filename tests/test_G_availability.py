@@ -120,10 +120,13 @@ async def test_TC_G_20_lock_failure(cp: Station, settings: Settings) -> None:
     """Connector status Notification - Lock Failure"""
     await booted(cp)
     e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
+    # the evse of the component and the notification type are the station's choice: they vary (CONTENT_SEED)
+    where = cp.choose("component.evse", ({"id": e, "connectorId": c}, {"id": e}))
     await cp.send("NotifyEvent", {
         "generatedAt": now_iso(), "seqNo": 0, "tbc": False,
         "eventData": [{"eventId": cp.next_event_id(), "timestamp": now_iso(), "trigger": "Delta", "actualValue": "true",
-                       "eventNotificationType": "HardWiredNotification",
-                       "component": {"name": "ConnectorPlugRetentionLock", "evse": {"id": e, "connectorId": c}},
+                       "eventNotificationType": cp.choose("eventNotificationType", (
+                           "HardWiredNotification", "HardWiredMonitor", "PreconfiguredMonitor")),
+                       "component": {"name": "ConnectorPlugRetentionLock", "evse": dict(where)},
                        "variable": {"name": "Problem"}}]}, 2)
     await cp.still_connected()

@@ -90,35 +90,35 @@ def check_recurrency(step: int, request: dict) -> None:
           PRESENT if recurring else ABSENT)
 
 
-def tx_default_as_k01(settings: Settings, start: datetime, with_validity: bool = True) -> dict:
+def tx_default_as_k01(station: Station, start: datetime, with_validity: bool = True) -> dict:
     """TC_K_01's TxDefaultProfile: Absolute, configured stackLevel, validFrom now, validTo now +
     duration, one schedule {startSchedule now, duration, unit, one period 6 A / 6000 W, phases}."""
-    s = settings
+    s = station.settings
     duration = s.CONFIGURED_CHARGING_SCHEDULE_DURATION
     return sc.profile("TxDefaultProfile", "Absolute", s.CONFIGURED_STACK_LEVEL,
-                      sc.schedule(s.CONFIGURED_CHARGING_RATE_UNIT, 6, start=start, duration=duration,
+                      sc.schedule(station, s.CONFIGURED_CHARGING_RATE_UNIT, 6, start=start, duration=duration,
                                   phases=s.CONFIGURED_NUMBER_PHASES),
                       valid_from=start if with_validity else None,
                       valid_to=start + timedelta(seconds=duration) if with_validity else None)
 
 
-def absolute_with_validity(settings: Settings, purpose: str, amps: float) -> dict:
+def absolute_with_validity(station: Station, purpose: str, amps: float) -> dict:
     """TC_K_03/TC_K_10: Absolute, configured stackLevel, validFrom/validTo set, startSchedule set,
     configured duration and unit, one period {startPeriod 0, limit L}."""
-    s = settings
+    s = station.settings
     start = utc_now()
     duration = s.CONFIGURED_CHARGING_SCHEDULE_DURATION
     return sc.profile(purpose, "Absolute", s.CONFIGURED_STACK_LEVEL,
-                      sc.schedule(s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=start, duration=duration),
+                      sc.schedule(station, s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=start, duration=duration),
                       valid_from=start, valid_to=start + timedelta(seconds=duration))
 
 
-def tx_profile(settings: Settings, amps: float, *, relative: bool, transaction_id: str | None = None,
+def tx_profile(station: Station, amps: float, *, relative: bool, transaction_id: str | None = None,
                phases: int | None = None) -> dict:
     """A TxProfile of the configured stackLevel and unit: Relative (no startSchedule) or Absolute."""
-    s = settings
+    s = station.settings
     return sc.profile("TxProfile", "Relative" if relative else "Absolute", s.CONFIGURED_STACK_LEVEL,
-                      sc.schedule(s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=None if relative else utc_now(),
+                      sc.schedule(station, s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=None if relative else utc_now(),
                                   phases=phases),
                       transaction_id=transaction_id)
 
@@ -151,7 +151,7 @@ async def test_TC_K_01_set_tx_default_specific_evse(cp: Station, settings: Setti
     s = settings
     e, duration = s.CONFIGURED_EVSE_ID, s.CONFIGURED_CHARGING_SCHEDULE_DURATION
     await booted(cp)
-    request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, tx_default_as_k01(s, utc_now())))
+    request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, tx_default_as_k01(cp, utc_now())))
     now, deviation = utc_now(), s.CONFIGURED_MAX_TIME_DEVIATION
     check_fields(1, request, {
         "evseId": e, "chargingProfile.stackLevel": s.CONFIGURED_STACK_LEVEL,
@@ -174,7 +174,7 @@ async def test_TC_K_02_set_tx_profile_without_transaction(cp: Station, settings:
                     "while no transaction runs")
     e = s.CONFIGURED_EVSE_ID
     await booted(cp)
-    action = actions.set_charging_profile(cp.id, e, tx_profile(s, 7, relative=True, phases=s.CONFIGURED_NUMBER_PHASES))
+    action = actions.set_charging_profile(cp.id, e, tx_profile(cp, 7, relative=True, phases=s.CONFIGURED_NUMBER_PHASES))
     request = await set_profile(cp, 1, action)  # no transaction on the EVSE: the station answers Rejected
     check_fields(1, request, {
         "evseId": e, "chargingProfile.chargingProfilePurpose": "TxProfile",
@@ -190,7 +190,7 @@ async def test_TC_K_03_set_charging_station_max_profile(cp: Station, settings: S
     """Set Charging Profile - ChargingStationMaxProfile"""
     s = settings
     await booted(cp)
-    action = actions.set_charging_profile(cp.id, 0, absolute_with_validity(s, "ChargingStationMaxProfile", 8))
+    action = actions.set_charging_profile(cp.id, 0, absolute_with_validity(cp, "ChargingStationMaxProfile", 8))
     request = await set_profile(cp, 1, action)
     check_fields(1, request, {
         "evseId": 0, "chargingProfile.stackLevel": s.CONFIGURED_STACK_LEVEL,
@@ -224,12 +224,12 @@ async def test_TC_K_04_replace_profile_with_id(cp: Station, settings: Settings) 
     s = settings
     e, stack, unit = s.CONFIGURED_EVSE_ID, s.CONFIGURED_STACK_LEVEL, s.CONFIGURED_CHARGING_RATE_UNIT
     await booted(cp)
-    first = sc.profile("TxDefaultProfile", "Absolute", stack, sc.schedule(unit, 8, start=utc_now()))
+    first = sc.profile("TxDefaultProfile", "Absolute", stack, sc.schedule(cp, unit, 8, start=utc_now()))
     request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, first))
     check_replaceable(1, request, stack, 8)
     p = request["chargingProfile"]
     replacement = sc.profile(p["chargingProfilePurpose"], p["chargingProfileKind"], p["stackLevel"],
-                             sc.schedule(unit, 6, start=utc_now()), profile_id=p["id"],
+                             sc.schedule(cp, unit, 6, start=utc_now()), profile_id=p["id"],
                              recurrency=p.get("recurrencyKind"))
     again = await set_profile(cp, 3, actions.set_charging_profile(cp.id, request["evseId"], replacement))
     check_replaceable(3, again, stack, 6)
@@ -246,7 +246,7 @@ async def test_TC_K_10_set_tx_default_all_evse(cp: Station, settings: Settings) 
     s = settings
     await booted(cp)
     request = await set_profile(cp, 1, actions.set_charging_profile(
-        cp.id, 0, absolute_with_validity(s, "TxDefaultProfile", 6)))
+        cp.id, 0, absolute_with_validity(cp, "TxDefaultProfile", 6)))
     check_fields(1, request, {
         "evseId": 0, "chargingProfile.stackLevel": s.CONFIGURED_STACK_LEVEL,
         "chargingProfile.chargingProfilePurpose": "TxDefaultProfile", "chargingProfile.chargingProfileKind": "Absolute",
@@ -261,7 +261,7 @@ async def test_TC_K_15_set_profile_not_supported(cp: Station, settings: Settings
     s = settings
     e = s.CONFIGURED_EVSE_ID
     await booted(cp)
-    action = actions.set_charging_profile(cp.id, e, tx_default_as_k01(s, utc_now(), with_validity=False))
+    action = actions.set_charging_profile(cp.id, e, tx_default_as_k01(cp, utc_now(), with_validity=False))
     request = await cp.expect(action, 1, reply=CallError("NotSupported", "smart charging is not supported"))
     check_fields(1, request, {
         "evseId": e, "chargingProfile.stackLevel": s.CONFIGURED_STACK_LEVEL,
@@ -279,7 +279,7 @@ async def test_TC_K_19_set_profile_recurring(cp: Station, settings: Settings) ->
     e = s.CONFIGURED_EVSE_ID
     await booted(cp)
     recurring = sc.profile("TxDefaultProfile", "Recurring", s.CONFIGURED_STACK_LEVEL,
-                           sc.schedule(s.CONFIGURED_CHARGING_RATE_UNIT, 6, start=utc_now()),
+                           sc.schedule(cp, s.CONFIGURED_CHARGING_RATE_UNIT, 6, start=utc_now()),
                            recurrency=s.CONFIGURED_RECURRENCY_KIND)
     request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, recurring))
     check_fields(1, request, {
@@ -297,7 +297,7 @@ async def test_TC_K_60_set_tx_profile_with_transaction(cp: Station, settings: Se
     await booted(cp)
     await energy_transfer_started(cp)
     tx = cp.model.transaction(e)
-    action = actions.set_charging_profile(cp.id, e, tx_profile(s, 6, relative=True, transaction_id=tx.id))
+    action = actions.set_charging_profile(cp.id, e, tx_profile(cp, 6, relative=True, transaction_id=tx.id))
     request = await set_profile(cp, 1, action)
     check_fields(1, request, {"chargingProfile.chargingProfilePurpose": "TxProfile", "evseId": e,
                               "chargingProfile.transactionId": tx.id})
@@ -313,7 +313,7 @@ async def test_TC_K_70_set_multiple_profiles(cp: Station, settings: Settings) ->
     e, stack, unit = s.CONFIGURED_EVSE_ID, s.CONFIGURED_STACK_LEVEL, s.CONFIGURED_CHARGING_RATE_UNIT
     await booted(cp)
     await energy_transfer_started(cp)
-    default = sc.profile("TxDefaultProfile", "Absolute", stack, sc.schedule(unit, 8, start=utc_now()))
+    default = sc.profile("TxDefaultProfile", "Absolute", stack, sc.schedule(cp, unit, 8, start=utc_now()))
     first = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, default))
     check_fields(1, first, {"chargingProfile.chargingProfilePurpose": "TxDefaultProfile",
                             "chargingProfile.chargingProfileKind": OneOf("Absolute", "Recurring"),
@@ -321,7 +321,7 @@ async def test_TC_K_70_set_multiple_profiles(cp: Station, settings: Settings) ->
     check(1, f"(harness) {PERIOD0}.startPeriod", get_path(first, f"{PERIOD0}.startPeriod"), 0)
     check_recurrency(1, first)
     p1 = first["chargingProfile"]["id"]
-    maximum = sc.profile("ChargingStationMaxProfile", "Absolute", stack, sc.schedule(unit, 16, start=utc_now()))
+    maximum = sc.profile("ChargingStationMaxProfile", "Absolute", stack, sc.schedule(cp, unit, 16, start=utc_now()))
     second = await set_profile(cp, 3, actions.set_charging_profile(cp.id, 0, maximum))
     check_fields(3, second, {"chargingProfile.id": Rule(f"an id other than P1 ({p1})", lambda v: v != p1),
                              "chargingProfile.chargingProfilePurpose": "ChargingStationMaxProfile",
@@ -423,7 +423,7 @@ async def test_TC_K_32_get_profiles_by_id(cp: Station, settings: Settings) -> No
     s = settings
     e = s.CONFIGURED_EVSE_ID
     await booted(cp)
-    request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, tx_default_as_k01(s, utc_now())))
+    request = await set_profile(cp, 1, actions.set_charging_profile(cp.id, e, tx_default_as_k01(cp, utc_now())))
     reason = sc.rejection(cp, request["evseId"], request["chargingProfile"])
     check_that(1, reason is None, f"(harness) the profile expected valid by OCPP K01, the station refused it: {reason}")
     p = request["chargingProfile"]["id"]
@@ -485,7 +485,7 @@ async def test_TC_K_37_remote_start_with_profile(cp: Station, settings: Settings
     e = s.CONFIGURED_EVSE_ID
     token = cp.id_token()
     await booted(cp)
-    action = actions.request_start_transaction(cp.id, token, e, chargingProfile=tx_profile(s, 6, relative=True))
+    action = actions.request_start_transaction(cp.id, token, e, chargingProfile=tx_profile(cp, 6, relative=True))
     request = await cp.expect(action, 1, reply={"status": "Accepted"})
     check_fields(1, request, {"idToken.idToken": token["idToken"], "idToken.type": token["type"], "evseId": e,
                               "chargingProfile": PRESENT, "chargingProfile.chargingProfilePurpose": "TxProfile",
@@ -532,16 +532,23 @@ async def test_TC_K_48_external_limit_without_transaction(cp: Station, settings:
     s = settings
     unit = s.CONFIGURED_CHARGING_RATE_UNIT
     await booted(cp)
-    await cp.send("NotifyChargingLimit", {
-        "chargingLimit": {"chargingLimitSource": "EMS", "isGridCritical": False}, "evseId": s.CONFIGURED_EVSE_ID,
-        "chargingSchedule": [sc.schedule(unit, 16, start=utc_now())]}, 2)
+    # the catalogue leaves evseId (> 0 when sent) and the schedule to the station: both vary (CONTENT_SEED)
+    limit = {"chargingLimit": {"chargingLimitSource": "EMS", "isGridCritical": False},
+             "chargingSchedule": [sc.schedule(cp, unit, cp.choose("limit", (16, 10, 20)),
+                                              start=cp.choose("startSchedule", (utc_now(), None)))]}
+    if cp.choose("evseId", (True, False)):
+        limit["evseId"] = s.CONFIGURED_EVSE_ID
+    await cp.send("NotifyChargingLimit", limit, 2)
     await cp.still_connected()
 
 
 async def test_TC_K_50_release_external_limit_without_transaction(cp: Station, settings: Settings) -> None:
     """Reset / release external charging limit - Without ongoing transaction"""
     await booted(cp)
-    await cp.send("ClearedChargingLimit", {"chargingLimitSource": "EMS", "evseId": settings.CONFIGURED_EVSE_ID}, 2)
+    cleared: dict = {"chargingLimitSource": "EMS"}
+    if cp.choose("evseId", (True, False)):  # the station's choice, says the catalogue
+        cleared["evseId"] = settings.CONFIGURED_EVSE_ID
+    await cp.send("ClearedChargingLimit", cleared, 2)
     await cp.still_connected()
 
 
@@ -634,7 +641,7 @@ async def renegotiate_by_csms(station: Station) -> dict:
     s = station.settings
     e = s.CONFIGURED_EVSE_ID
     tx = station.model.transaction(e)
-    lower = tx_profile(s, 6, relative=False, transaction_id=tx.id)
+    lower = tx_profile(station, 6, relative=False, transaction_id=tx.id)
     request = await set_profile(station, 1, actions.set_charging_profile(station.id, e, lower))
     check_tx_profile(station, 1, request)
     return request

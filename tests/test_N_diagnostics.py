@@ -34,11 +34,20 @@ def has_entry(step: int | str, request: dict[str, Any], component: str, variable
     fail(step, f"componentVariable expected an entry {component}{where}/{variable}, got {entries}")
 
 
-def report_parts(station: Station, request: dict[str, Any], per_part: int | None = None) -> list[list[dict]]:
-    """The station's monitors the request asks for, in parts of ``per_part`` entries (one part: all)."""
-    data = monitoring_data(station, request.get("monitoringCriteria"), request.get("componentVariable"))
-    size = per_part or max(len(data), 1)
-    return [data[i:i + size] for i in range(0, len(data), size)] or [[]]
+def report_parts(station: Station, step: int, request: dict[str, Any], per_part: int | None = None) -> list[list[dict]]:
+    """The station's monitors the request (of ``step``) asks for, in parts of ``per_part`` entries
+    (one part: all). A request that selects none of them got EmptyResultSet: no report
+    follows, and the step fails saying what the request asked for."""
+    criteria, targets = request.get("monitoringCriteria"), request.get("componentVariable")
+    data = monitoring_data(station, criteria, targets)
+    if not data:
+        held = "; ".join(f"{m['component']['name']}/{m['variable']['name']} {m['type']}"
+                         for m in station.model.monitors.values())
+        fail(step, f"monitoringCriteria {criteria if criteria is not None else 'absent'} and componentVariable "
+                   f"{targets if targets is not None else 'absent'} select none of the station's monitors ({held}): "
+                   f"it answered EmptyResultSet, and no NotifyMonitoringReport follows")
+    size = per_part or len(data)
+    return [data[i:i + size] for i in range(0, len(data), size)]
 
 
 async def two_reports(cp: Station, first: actions.Action, second: actions.Action) -> tuple[dict, dict]:
@@ -95,7 +104,7 @@ async def test_TC_N_01_monitoring_report_criteria(cp: Station) -> None:
                                actions.get_monitoring_report(cp.id, ["ThresholdMonitoring"]))
     check(1, "monitoringCriteria", r1.get("monitoringCriteria", ABSENT), ["DeltaMonitoring"])
     check(3, "monitoringCriteria", r2.get("monitoringCriteria", ABSENT), ["ThresholdMonitoring"])
-    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, r2), 6)
+    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, 3, r2), 6)
 
 
 async def test_TC_N_02_monitoring_report_component_variable(cp: Station, settings: Settings) -> None:
@@ -108,7 +117,7 @@ async def test_TC_N_02_monitoring_report_component_variable(cp: Station, setting
         actions.get_monitoring_report(cp.id, None, [cv("EVSE", "AvailabilityState", evse=e)]))
     has_entry(1, r1, "ChargingStation", "Power")
     has_entry(3, r2, "EVSE", "AvailabilityState", evse_id=e)
-    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, r2), 6)
+    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, 3, r2), 6)
 
 
 async def test_TC_N_03_monitoring_report_criteria_and_component(cp: Station, settings: Settings) -> None:
@@ -125,7 +134,7 @@ async def test_TC_N_03_monitoring_report_criteria_and_component(cp: Station, set
     check_fields(3, r2, {"monitoringCriteria": ["ThresholdMonitoring"],
                          "componentVariable[0].component.name": "ChargingStation",
                          "componentVariable[0].variable.name": "Power"})
-    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, r2), 6)
+    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, 3, r2), 6)
 
 
 async def test_TC_N_47_monitoring_report_all(cp: Station, settings: Settings) -> None:
@@ -135,7 +144,7 @@ async def test_TC_N_47_monitoring_report_all(cp: Station, settings: Settings) ->
     await booted(cp)
     request = await cp.expect(actions.get_monitoring_report(cp.id), 1)
     check_fields(1, request, {"monitoringCriteria": ABSENT, "componentVariable": ABSENT})
-    await send_monitoring_report(cp, request["requestId"], report_parts(cp, request, per_part=1), 4)
+    await send_monitoring_report(cp, request["requestId"], report_parts(cp, 1, request, per_part=1), 4)
 
 
 async def test_TC_N_60_monitoring_report_component_list(cp: Station, settings: Settings) -> None:
@@ -153,7 +162,7 @@ async def test_TC_N_60_monitoring_report_component_list(cp: Station, settings: S
               "componentVariable[1].variable.name": "AvailabilityState"}
     check_fields(1, r1, {"monitoringCriteria": ["DeltaMonitoring"], **listed})
     check_fields(3, r2, {"monitoringCriteria": ["ThresholdMonitoring"], **listed})
-    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, r2), 6)
+    await send_monitoring_report(cp, r2["requestId"], report_parts(cp, 3, r2), 6)
 
 
 # ---------------------------------------------------------------- N03 / N05 base and level
@@ -296,8 +305,11 @@ async def test_TC_N_44_clear_monitoring_rejected(cp: Station, settings: Settings
 async def test_TC_N_21_alert_event_hardwired_monitor(cp: Station, settings: Settings) -> None:
     """Alert Event - HardWiredMonitor"""
     await booted(cp)
+    # only HardWiredMonitor is essential; the component (EVSE or its connector) is the station's choice
+    e, c = settings.CONFIGURED_EVSE_ID, settings.CONFIGURED_CONNECTOR_ID
+    component = cp.choose("component", (evse(settings), {"name": "Connector", "evse": {"id": e, "connectorId": c}}))
     await notify_event(cp, 2, eventId=cp.next_event_id(), trigger="Alerting", actualValue="Faulted",
-                       eventNotificationType="HardWiredMonitor", component=evse(settings), variable=AVAILABILITY)
+                       eventNotificationType="HardWiredMonitor", component=component, variable=AVAILABILITY)
 
 
 async def test_TC_N_24_periodic_event(cp: Station) -> None:

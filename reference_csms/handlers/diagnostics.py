@@ -25,6 +25,7 @@ LOG_WRONG_LOCATION = fault("get_log_wrong_location", "GetLog puts its own upload
 LOG_SAME_ID = fault("get_log_reuses_request_id", "every GetLog carries the same requestId")
 REPORT_ALL_CRITERIA = fault("monitoring_report_all_criteria", "GetMonitoringReport asks for every monitoring criterion whatever was asked")
 REPORT_NO_COMPONENTS = fault("monitoring_report_drops_components", "GetMonitoringReport leaves out the asked componentVariable list")
+REPORT_ADDS_CRITERION = fault("monitoring_report_adds_threshold_criterion", "GetMonitoringReport for a componentVariable list without criteria also asks for ThresholdMonitoring")
 REPORT_ONE_PART = fault("monitoring_report_single_part", "answers NotifyMonitoringReport parts after the first (seqNo > 0) with a CALLERROR")
 BASE_ALWAYS_ALL = fault("monitoring_base_always_all", "SetMonitoringBase always asks for All")
 LEVEL_OFF = fault("monitoring_level_off_by_one", "SetMonitoringLevel sends the asked severity + 1")
@@ -102,6 +103,8 @@ async def get_monitoring_report(csms: "CentralSystem", station_id: str, params: 
         payload["componentVariable"] = params["componentVariable"]
     if csms.fault(REPORT_ALL_CRITERIA):
         payload["monitoringCriteria"] = list(CRITERIA)
+    if csms.fault(REPORT_ADDS_CRITERION) and "componentVariable" in payload and "monitoringCriteria" not in payload:
+        payload["monitoringCriteria"] = ["ThresholdMonitoring"]
     if csms.fault(REPORT_NO_COMPONENTS):
         payload.pop("componentVariable", None)
     return send_request(csms, station_id, "GetMonitoringReport", _checked(csms, "GetMonitoringReport", payload))

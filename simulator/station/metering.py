@@ -61,7 +61,7 @@ async def until(instant: datetime) -> None:
 def reading(station: "Station", evse: int, context: str, at: datetime, signed: bool = False) -> dict[str, Any]:
     """meterValue element {timestamp at, sampledValue[0] = register of ``evse`` (0: the main meter)}."""
     value = station.model.main_register() if evse == 0 else station.model.evses[evse].register()
-    sampled: dict[str, Any] = {"value": value, "context": context, "measurand": ENERGY, "unitOfMeasure": {"unit": "Wh"}}
+    sampled = station.sampled_value(value, context)
     if signed:
         sampled["signedMeterValue"] = signed_meter_value(station.id, evse, value, at, context)
     return {"timestamp": iso(at), "sampledValue": [sampled]}

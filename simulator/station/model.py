@@ -1,7 +1,6 @@
 """What the simulated station is: EVSEs, connectors, transactions and the energy register."""
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -98,11 +97,6 @@ class StationModel:
     evses: dict[int, Evse] = field(default_factory=dict)
     ended: list[Transaction] = field(default_factory=list)
     profiles: list[InstalledProfile] = field(default_factory=list)
-    _profile_ids: Any = field(default_factory=lambda: itertools.count(9001))
-
-    def new_profile_id(self) -> int:
-        """An id the station generates for a profile it holds without the CSMS (unique in the case)."""
-        return next(self._profile_ids)
     # blocks N and O: what the station holds for monitoring, log uploads and display
     monitors: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> component, variable, type, ...
     monitoring_base: str = "FactoryDefault"

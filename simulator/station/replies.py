@@ -14,7 +14,7 @@ from simulator.station.boot import boot_notification
 from simulator.station.station import AFTER_REPLY, DEFAULT_REPLIES, Station, now_iso
 from simulator.verdicts.trace import add_secret
 
-REPORT_PART_SIZE = 5
+REPORT_PART_SIZE = 5  # at most (B block summary); the station chooses 1-5 per report
 FOLLOW_UP = "follow-up"  # the step label of messages a default answer implies (none of the case's steps)
 
 
@@ -69,7 +69,16 @@ TRIGGERABLE = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValu
 
 
 def trigger_message(station: "Station", payload: dict) -> dict:
-    return {"status": "Accepted" if payload["requestedMessage"] in TRIGGERABLE else "NotImplemented"}
+    """F06: NotImplemented for a message the station cannot trigger, Rejected for an EVSE (or
+    connector) it does not have, else Accepted (the message follows)."""
+    if payload["requestedMessage"] not in TRIGGERABLE:
+        return {"status": "NotImplemented"}
+    evse = payload.get("evse")
+    if evse is not None:
+        known = station.model.evses.get(evse["id"])
+        if known is None or evse.get("connectorId", next(iter(known.connectors))) not in known.connectors:
+            return {"status": "Rejected"}
+    return {"status": "Accepted"}
 
 
 def request_start(station: "Station", payload: dict) -> dict:
@@ -245,9 +254,10 @@ DEFAULT_REPLIES.update({
 # ---------------------------------------------------------------- follow-ups
 async def send_report(station: "Station", request_id: int, report: list[dict],
                       step: int | str | None = None) -> int:
-    """NotifyReport parts of at most five entries, seqNo 0.., tbc on all but the last; every part
-    must get a CALLRESULT. Returns the number of parts."""
-    parts = [report[i:i + REPORT_PART_SIZE] for i in range(0, len(report), REPORT_PART_SIZE)] or [[]]
+    """NotifyReport parts of at most five entries (how many, the station chooses), seqNo 0.., tbc on
+    all but the last; every part must get a CALLRESULT. Returns the number of parts."""
+    size = station.choose("NotifyReport part size", range(REPORT_PART_SIZE, 0, -1))
+    parts = [report[i:i + size] for i in range(0, len(report), size)] or [[]]
     for seq, part in enumerate(parts):
         payload: dict[str, Any] = {"requestId": request_id, "generatedAt": now_iso(), "seqNo": seq,
                                    "tbc": seq < len(parts) - 1}

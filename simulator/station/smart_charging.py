@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 VOLTAGE = 230.0          # V per phase, for A <-> W
 STATION_MAX_CURRENT = 32.0  # A per phase the hardware allows when no profile limits it
 RECURRENCE = {"Daily": 86400, "Weekly": 7 * 86400}
+COMPOSITE_HORIZON = 31 * 86400  # s: the longest composite schedule the station computes (its answer says so)
 
 
 # ---------------------------------------------------------------- time and units
@@ -51,9 +52,12 @@ def convert(limit: float, from_unit: str, to_unit: str, phases: int) -> float:
 
 
 # ---------------------------------------------------------------- profiles a case builds
-def schedule(unit: str, amps: float, *, start: datetime | None = None, duration: int | None = None,
-             phases: int | None = None, schedule_id: int = 1) -> dict[str, Any]:
-    """One chargingSchedule with one period {startPeriod 0, limit L (A) / L×1000 (W)}."""
+def schedule(station: "Station", unit: str, amps: float, *, start: datetime | None = None,
+             duration: int | None = None, phases: int | None = None, schedule_id: int | None = None) -> dict[str, Any]:
+    """One chargingSchedule with one period {startPeriod 0, limit L (A) / L×1000 (W)}; its id is a
+    new one of the station's (a CSMS may keep schedule ids unique per station, across runs too)."""
+    if schedule_id is None:
+        schedule_id = station.new_id("chargingScheduleId")
     period: dict[str, Any] = {"startPeriod": 0, "limit": in_unit(amps, unit)}
     if phases is not None:
         period["numberPhases"] = phases
@@ -88,12 +92,14 @@ def profile(purpose: str, kind: str, stack_level: int, charging_schedule: dict[s
 def hold(station: "Station", evse: int, purpose: str = "TxDefaultProfile", *, stack_level: int | None = None,
          amps: float = 6, source: str = "CSO", transaction_id: str | None = None) -> dict[str, Any]:
     """A memory state: the station holds (without any message) the block's reported profile:
-    id G generated, Absolute, one schedule {id 1, startSchedule now, configured unit, one period
-    {startPeriod 0, limit ``amps``}}. Returns the profile."""
+    id G generated, Absolute, one schedule {id, startSchedule now, configured unit, one period
+    {startPeriod 0, limit ``amps``}}. Returns the profile. Both ids are new ones of the station's:
+    the catalogue's schedule "id 1" is no check of any case, and a CSMS that keeps the ids a
+    station reports unique per station would refuse a second run's."""
     s = station.settings
     held = profile(purpose, "Absolute", s.CONFIGURED_STACK_LEVEL if stack_level is None else stack_level,
-                   schedule(s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=utc_now()),
-                   profile_id=station.model.new_profile_id(), transaction_id=transaction_id)
+                   schedule(station, s.CONFIGURED_CHARGING_RATE_UNIT, amps, start=utc_now()),
+                   profile_id=station.new_id("chargingProfileId"), transaction_id=transaction_id)
     station.model.profiles.append(InstalledProfile(evse, held, source))
     return held
 
@@ -219,14 +225,18 @@ def wire(charging_profile: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- K08 GetCompositeSchedule
+def _first_start(p: dict[str, Any], window_start: datetime) -> datetime:
+    """When the profile's schedule starts (its first recurrence for a Recurring one)."""
+    sched = p["chargingSchedule"][0]
+    if p["chargingProfileKind"] == "Relative":
+        return parse_time(p.get("_installed") or sched.get("startSchedule") or iso(window_start))
+    return parse_time(sched["startSchedule"]) if "startSchedule" in sched else window_start
+
+
 def _starts(p: dict[str, Any], window_start: datetime, window_end: datetime) -> list[datetime]:
     """When the profile's schedule (re)starts, as far as it matters for the window."""
-    sched = p["chargingSchedule"][0]
-    kind = p["chargingProfileKind"]
-    if kind == "Relative":
-        return [parse_time(p.get("_installed") or sched.get("startSchedule") or iso(window_start))]
-    start = parse_time(sched["startSchedule"]) if "startSchedule" in sched else window_start
-    if kind != "Recurring":
+    start = _first_start(p, window_start)
+    if p["chargingProfileKind"] != "Recurring":
         return [start]
     period = RECURRENCE[p.get("recurrencyKind", "Daily")]
     first = math.floor((window_start - start).total_seconds() / period)
@@ -234,17 +244,25 @@ def _starts(p: dict[str, Any], window_start: datetime, window_end: datetime) -> 
     return [start + timedelta(seconds=k * period) for k in range(first, last + 1)]
 
 
-def _limit_at(p: dict[str, Any], moment: datetime, unit: str, window_start: datetime,
-              window_end: datetime) -> float | None:
+def _latest_start(p: dict[str, Any], moment: datetime, window_start: datetime) -> datetime | None:
+    """The last (re)start of the profile's schedule at or before ``moment``, None before the first."""
+    start = _first_start(p, window_start)
+    if p["chargingProfileKind"] == "Recurring":
+        period = RECURRENCE[p.get("recurrencyKind", "Daily")]
+        return start + timedelta(seconds=math.floor((moment - start).total_seconds() / period) * period)
+    return start if start <= moment else None
+
+
+def _limit_at(p: dict[str, Any], moment: datetime, unit: str, window_start: datetime) -> float | None:
     if "validFrom" in p and moment < parse_time(p["validFrom"]):
         return None
     if "validTo" in p and moment >= parse_time(p["validTo"]):
         return None
     sched = p["chargingSchedule"][0]
-    starts = [s for s in _starts(p, window_start, window_end) if s <= moment]
-    if not starts:
+    latest = _latest_start(p, moment, window_start)
+    if latest is None:
         return None
-    offset = (moment - max(starts)).total_seconds()
+    offset = (moment - latest).total_seconds()
     if "duration" in sched and offset >= sched["duration"]:
         return None
     current = None
@@ -272,12 +290,14 @@ def _boundaries(p: dict[str, Any], window_start: datetime, window_end: datetime)
 def composite(station: "Station", request: dict[str, Any]) -> dict[str, Any]:
     """GetCompositeScheduleResponse: the lowest of the station maximum, the external constraints
     and the transaction's limit (its TxProfile, else the TxDefaultProfile of the EVSE, else of
-    the station), each purpose taking its highest valid stackLevel, over [now, now + duration)."""
+    the station), each purpose taking its highest valid stackLevel, over [now, now + duration) —
+    at most COMPOSITE_HORIZON: a longer request gets the schedule of that long, with that duration
+    (a CSMS may ask for 68 years of a Daily profile; a station answers what it plans)."""
     evse = request["evseId"]
     if evse != 0 and evse not in station.model.evses:
         return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEVSE"}}
     unit = request.get("chargingRateUnit") or station.settings.CONFIGURED_CHARGING_RATE_UNIT
-    duration = request["duration"]
+    duration = min(request["duration"], COMPOSITE_HORIZON)
     start = utc_now()
     end = start + timedelta(seconds=duration)
     tx = station.model.transaction(evse) if evse else None
@@ -297,7 +317,7 @@ def composite(station: "Station", request: dict[str, Any]) -> dict[str, Any]:
 
     def top(profiles: list[dict[str, Any]], moment: datetime) -> float | None:
         for p in sorted(profiles, key=lambda p: -p["stackLevel"]):
-            value = _limit_at(p, moment, unit, start, end)
+            value = _limit_at(p, moment, unit, start)
             if value is not None:
                 return value
         return None
@@ -307,7 +327,8 @@ def composite(station: "Station", request: dict[str, Any]) -> dict[str, Any]:
     for moment in points:
         limits = [top(g, moment) for g in groups]
         limits.append(top(tx_profiles, moment) if top(tx_profiles, moment) is not None else top(defaults, moment))
-        limit = min([v for v in limits if v is not None] or [hardware])
+        # what the hardware can draw bounds every limit (a profile's 1e308 A stays a number), and none is negative
+        limit = max(0.0, min([v for v in limits if v is not None] + [hardware]))
         offset = int((moment - start).total_seconds())
         if periods and periods[-1]["startPeriod"] == offset:  # changes within one second: the last counts
             periods.pop()

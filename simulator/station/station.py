@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 import json
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Iterator, Union
+from typing import Any, Awaitable, Callable, Sequence, TypeVar, Union
 
 from ocpp.charge_point import ChargePoint  # not ocpp.v201's: its hundreds of dataclasses cost every process
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from simulator.pki.cert_store import CertificateStore
-from simulator.verdicts.checks import CaseFailure, HarnessError, _equal, _show, fail, get_path, harness_error, where
+from simulator.verdicts.checks import (CaseFailure, HarnessError, _equal, _show, current_case, fail, get_path,
+                                       harness_error, where)
+from simulator.station.counters import EMBEDDED, IdCounters, StateFileError, state_dir
 from simulator.station.device_model import DeviceModel
 from simulator.station.model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
 from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, dumps, error_code_problem, parse_frame,
@@ -32,9 +34,9 @@ from simulator.wire import connections
 from simulator.wire.transport import ConnectError, Credentials, Endpoint, connect_station
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
+T = TypeVar("T")
+ENERGY = "Energy.Active.Import.Register"
 
-#: per station id, for the whole run: the next eventId
-_EVENT_IDS: dict[str, Iterator[int]] = {}
 
 
 class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
@@ -169,7 +171,9 @@ class Expectation:
 class Station(ChargePoint):
     def __init__(self, settings: Any, creds: Credentials, endpoint: Endpoint, trace: Trace,
                  operator: Any = None, model: StationModel | None = None,
-                 device_model: DeviceModel | None = None) -> None:
+                 device_model: DeviceModel | None = None, csms: str | None = None) -> None:
+        """``csms``: the name the station's counters are kept under in the state file (see
+        ``simulator.station.counters``); default CSMS_ADDRESS."""
         super().__init__(creds.station_id, None, response_timeout=settings.CSMS_RESPONSE_TIMEOUT)
         self._ocpp_version = "2.0.1"
         self.settings = settings
@@ -187,6 +191,8 @@ class Station(ChargePoint):
         sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
         if sp:
             sp.value = str(creds.profile)
+        self.counters = IdCounters(state_dir(settings), csms or settings.CSMS_ADDRESS or EMBEDDED, creds.station_id)
+        self._choices: dict[str, int] = {}
         self.replies: dict[str, Callable[["Station", dict], Any]] = {}
         self.expectations: list[Expectation] = []
         self.unexpected: list[tuple[str, dict]] = []
@@ -621,10 +627,43 @@ class Station(ChargePoint):
         if sp:
             sp.value = str(self.creds.profile)
 
+    def choose(self, what: str, options: Sequence[T]) -> T:
+        """Content the catalogue leaves to the station (the size of a report's parts, optional
+        fields of a meter value, …): one of ``options``, varied across runs by CONTENT_SEED so that a
+        CSMS that takes only one shape is found, and the same again for the same seed, case, station
+        and choice. Without a seed: the first option."""
+        seed = getattr(self.settings, "CONTENT_SEED", None)
+        if seed is None or len(options) < 2:
+            return options[0]
+        n = self._choices[what] = self._choices.get(what, -1) + 1
+        return random.Random(f"{seed}|{current_case()}|{self.id}|{what}|{n}").choice(list(options))
+
+    def sampled_value(self, value: float, context: str | None, measurand: str = ENERGY) -> dict:
+        """A sampledValue of the register in Wh; unitOfMeasure ({unit Wh} is its default) and location
+        (Outlet is its default) are sent or left out, as the station chooses."""
+        sampled: dict[str, Any] = {"value": value}
+        if context is not None:
+            sampled["context"] = context
+        sampled["measurand"] = measurand
+        unit = self.choose("sampledValue.unitOfMeasure", ({"unit": "Wh"}, None, {"unit": "Wh", "multiplier": 0}))
+        if unit is not None:
+            sampled["unitOfMeasure"] = dict(unit)
+        if self.choose("sampledValue.location", (None, "Outlet")):
+            sampled["location"] = "Outlet"
+        return sampled
+
+    def new_id(self, kind: str) -> int:
+        """A number of counter ``kind`` (eventId, chargingScheduleId, chargingProfileId, …) this
+        station never gave this CSMS before, in this run or an earlier one: a real station's counters
+        survive reboots, and a CSMS may keep them unique per station."""
+        try:
+            return self.counters.next(kind)
+        except (StateFileError, OSError) as e:
+            harness_error(None, str(e))
+
     def next_event_id(self) -> int:
-        """A station's eventIds run on across cases and reconnects, as a real station's do: a CSMS
-        never sees one twice in a run."""
-        return next(_EVENT_IDS.setdefault(self.id, itertools.count(1)))
+        """A NotifyEvent's eventId: never the same twice for this station at this CSMS."""
+        return self.new_id("eventId")
 
     def status_report(self, evse: int, connector: int, status: str) -> list[tuple[str, dict]]:
         """'Report X for connector (e, c)' as its two requests: StatusNotification, NotifyEvent."""
@@ -648,10 +687,9 @@ class Station(ChargePoint):
         for action, payload in report if notify_event else report[:1]:
             await self.send(action, payload, step)
 
-    def meter_value(self, evse: int, context: str, measurand: str = "Energy.Active.Import.Register") -> dict:
-        return {"timestamp": now_iso(), "sampledValue": [{
-            "value": self.model.evses[evse].register(), "context": context, "measurand": measurand,
-            "unitOfMeasure": {"unit": "Wh"}}]}
+    def meter_value(self, evse: int, context: str, measurand: str = ENERGY) -> dict:
+        return {"timestamp": now_iso(), "sampledValue": [self.sampled_value(self.model.evses[evse].register(),
+                                                                            context, measurand)]}
 
     def transaction_event_payload(self, event_type: str, trigger: str, *, evse: int | None = None,
                                   connector: int | None = None, charging_state: str | None = None,

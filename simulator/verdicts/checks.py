@@ -55,6 +55,11 @@ def set_case(case_id: str) -> None:
     _case.set(case_id)
 
 
+def current_case() -> str:
+    """The case being run ("" outside one)."""
+    return _case.get()
+
+
 @contextlib.contextmanager
 def in_state(name: str) -> Iterator[None]:
     """Checks inside a reusable state carry its name: ``TC_B_21 EnergyTransferStarted step 4``."""
