@@ -102,7 +102,7 @@ def test_diff_refuses_runs_of_different_csmss(tmp_path: Path) -> None:
 
     def summary(name: str, csms: str, verdict: str) -> Path:
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"csms": csms, "target": csms, "blocks": {
+        path.write_text(json.dumps({"csms": csms, "target": csms, "run": {"status": "complete"}, "blocks": {
             "B": [{"case": "TC_B_01", "variant": "", "verdict": verdict, "reason": ""}]}}))
         return path
 
@@ -118,8 +118,9 @@ def test_diff_refuses_runs_of_different_csmss(tmp_path: Path) -> None:
 
     refused = diff(yours, embedded)
     assert refused.returncode == 3 and refused.stdout == "", refused.stdout
-    assert refused.stderr.strip() == ("ERROR: OLD tested ws://csms.example.com:9000/ocpp, NEW tested embedded "
-                                      "reference CSMS: not the same CSMS (--allow-other-csms compares them anyway)")
+    assert refused.stderr.strip() == (f"ERROR: {embedded}: NEW tested embedded reference CSMS, but OLD ({yours}) "
+                                      "tested ws://csms.example.com:9000/ocpp: not the same CSMS (--allow-other-csms "
+                                      "compares them anyway)")
     allowed = diff("--allow-other-csms", yours, embedded)
     assert allowed.returncode == 0 and "fail→pass TC_B_01" in allowed.stdout, allowed.stdout + allowed.stderr
     same = diff(older, yours)

@@ -1,6 +1,7 @@
-"""``python -m simulator.reporting diff OLD NEW`` gates a release: it fails on any pass→fail, on cases
-of OLD that NEW did not run (unless ``--subset``), on an interrupted or incomplete NEW run and on a NEW
-run against another CSMS (unless ``--other-csms``); a file that is no summary is named in one line."""
+"""``python -m simulator.reporting diff OLD NEW`` gates a release: exit 1 on any pass→fail, on cases
+of OLD that NEW did not run (unless ``--subset``), on an interrupted or incomplete NEW run; exit 3 on a
+NEW run against another CSMS (unless ``--allow-other-csms``); exit 4, naming the file in one line, for a
+file that is no summary."""
 from __future__ import annotations
 
 import json
@@ -79,22 +80,25 @@ def test_an_incomplete_new_run_fails_the_gate_even_as_a_subset(tmp_path: Path, r
 
 
 def test_another_csms_fails_the_gate_unless_allowed(tmp_path: Path) -> None:
+    """Exit 3 (compatible with the CSMS named in summary.json), one line naming both files."""
     external = "ws://csms-a.example:9000/ocpp / wss://csms-a.example:9443/ocpp"
     other = "ws://csms-b.example:9000/ocpp / wss://csms-b.example:9443/ocpp"
     done = gate(tmp_path, summary(BASE, COMPLETE, external), summary(BASE, COMPLETE, other))
-    assert done.returncode == 1, done.stdout
-    assert (f"GATE FAILED: new/summary.json: the CSMS under test is {other!r}, but old/summary.json tested "
-            f"{external!r} (--other-csms compares them anyway)") in done.stdout
-    assert gate(tmp_path, summary(BASE, COMPLETE, external), summary(BASE, COMPLETE, other), "--other-csms").returncode == 0
+    assert done.returncode == 3 and done.stdout == "", done.stdout
+    assert done.stderr == ("ERROR: new/summary.json: NEW tested ws://csms-b.example:9000/ocpp, but OLD "
+                           "(old/summary.json) tested ws://csms-a.example:9000/ocpp: not the same CSMS "
+                           "(--allow-other-csms compares them anyway)\n"), done.stderr
+    allowed = gate(tmp_path, summary(BASE, COMPLETE, external), summary(BASE, COMPLETE, other), "--allow-other-csms")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     # the embedded reference CSMS is one CSMS whatever its faults, options, seed and ports
     faulty = REFERENCE.replace("faults: none", "faults: accept_unknown_tokens").replace(":1,", ":7,")
     assert gate(tmp_path, summary(BASE, COMPLETE), summary(BASE, COMPLETE, faulty)).returncode == 0
-    # a summary naming its CSMS: its name and address count, its version does not
-    csms = {"name": "ACME CSMS", "address": "ws://csms-a.example:9000/ocpp", "version": "1.0"}
-    same = gate(tmp_path, summary(BASE, COMPLETE, csms=csms), summary(BASE, COMPLETE, csms={**csms, "version": "1.1"}))
-    assert same.returncode == 0, same.stdout
-    renamed = gate(tmp_path, summary(BASE, COMPLETE, csms=csms), summary(BASE, COMPLETE, csms={**csms, "name": "Other"}))
-    assert renamed.returncode == 1 and "the CSMS under test is" in renamed.stdout
+    # the summary's csms names the CSMS; a regression against the same one is still exit 1
+    named = gate(tmp_path, summary(BASE, COMPLETE, csms="ws://a/ocpp"),
+                 summary({**BASE, "TC_B_01": "failed"}, COMPLETE, csms="ws://a/ocpp"))
+    assert named.returncode == 1, named.stdout + named.stderr
+    renamed = gate(tmp_path, summary(BASE, COMPLETE, csms="ws://a/ocpp"), summary(BASE, COMPLETE, csms="ws://b/ocpp"))
+    assert renamed.returncode == 3 and "not the same CSMS" in renamed.stderr
 
 
 @pytest.mark.parametrize("content, words", [
