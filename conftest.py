@@ -21,6 +21,7 @@ import pytest
 from simulator.verdicts.checks import fail, require_profile, require_settings, set_case
 from simulator.reporting.redaction import Redaction, install_log_redaction
 from simulator.reporting.reports import CASE_ID, CASE_TEST, ConformanceReport, one_line_longrepr
+from simulator.reporting.run_folder import RunFolderError, claim, finish, new_run_folder
 from simulator.settings import ROOT, SettingError, Settings, load_settings
 from simulator.verdicts.trace import Trace, add_secret, set_current
 
@@ -38,8 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      "mid-run")
     parser.addoption("--shuffle", default=None, metavar="SEED",
                      help="run the cases in a shuffled order (SEED an integer, or 'random'); the header prints the seed")
-    parser.addoption("--reports", default="reports", help="directory for junit.xml, report.html, "
-                     "allure-results/ and summary.md/json (default: reports)")
+    parser.addoption("--reports", default=None, metavar="DIR", help="write junit.xml, report.html, allure-results/ "
+                     "and summary.md/json into DIR: a new or empty folder, or one an earlier run made (default: "
+                     "a fresh REPORTS_FOLDER/<time>/, and REPORTS_FOLDER/latest pointing to it)")
     parser.addoption("--stop-on-csms-gone", action="store_true", help="stop the run when the CSMS stops answering "
                      "mid-run (default: every later case fails at once with that reason)")
 
@@ -66,10 +68,10 @@ def pytest_configure(config: pytest.Config) -> None:
         add_secret(secret)
     install_log_redaction()
     config.pluginmanager.register(Redaction(), "ocpp-redaction")
-    reports = Path(config.getoption("--reports"))
-    if not reports.is_absolute():
-        reports = ROOT / reports
-    reports.mkdir(parents=True, exist_ok=True)
+    try:
+        reports, base = run_folder(config, settings)
+    except RunFolderError as e:
+        raise pytest.UsageError(str(e)) from None
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
     if getattr(config.option, "htmlpath", None) is None and config.pluginmanager.hasplugin("html"):
@@ -77,10 +79,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(reports / "allure-results")
-        config.option.clean_alluredir = not _is_worker(config)  # the controller empties it before workers write
+        config.option.clean_alluredir = False  # the run folder is fresh, or its previous outputs were set aside
     harness = Harness(settings, reports, distribute(config, settings))
     config.stash[HARNESS] = harness
     config.pluginmanager.register(harness, "ocpp-harness")
+    if not _is_worker(config):  # after every report is written: keep the run, or give the previous one back
+        config.add_cleanup(lambda: finish(reports, harness.keeps_reports(), base, settings.REPORTS_KEEP_RUNS))
+
+
+def run_folder(config: pytest.Config, settings: Settings) -> tuple[Path, Path | None]:
+    """The run's folder, and the base of timestamped run folders (None with --reports DIR). The
+    workers of a parallel run write into the folder their controller chose."""
+    if _is_worker(config):
+        return Path(config.workerinput["ocpp_reports"]), None  # type: ignore[attr-defined]
+    given = config.getoption("--reports")
+    if given is None:
+        base = settings.path(settings.REPORTS_FOLDER)
+        return new_run_folder(base), base
+    folder = Path(given) if Path(given).is_absolute() else ROOT / given
+    claim(folder)
+    return folder, None
 
 
 HARNESS = pytest.StashKey["Harness"]()
@@ -205,6 +223,7 @@ class Harness:
         node.workerinput["ocpp_csms_seed"] = self.settings.REFERENCE_CSMS_SEED
         node.workerinput["ocpp_content_seed"] = self.settings.CONTENT_SEED
         node.workerinput["ocpp_shuffle"] = self.shuffle_seed
+        node.workerinput["ocpp_reports"] = str(self.reports)  # one run folder for the whole run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -221,7 +240,7 @@ class Harness:
         if self.workers:  # the workers start their CSMSs, check them and run the cases
             self.name_the_csms(session.config)
             self.report = ConformanceReport(self.reports, self.target(), self.settings, workers=self.workers,
-                                            csms=self.csms)
+                                            csms=self.csms, external=self.external)
             session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
             return
         if self.settings.embedded:
@@ -245,7 +264,7 @@ class Harness:
         self.check_setup = self.external and not skip and not self.outage and not _is_worker(session.config)
         target = self.target()
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config),
-                                        csms=self.csms)
+                                        csms=self.csms, external=self.external)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
 
     def name_the_csms(self, config: pytest.Config) -> None:
@@ -259,6 +278,10 @@ class Harness:
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
             terminal.write_line(f"CSMS under test: {self.target()}")
+
+    def keeps_reports(self) -> bool:
+        """Whether this run's reports stay (cases ran, or were selected and the run was stopped)."""
+        return self.report is not None and self.report.ran_anything()
 
     def preflight(self) -> str | None:
         """The CSMS accepts BASIC_AUTH_CP (or the lowest supported profile's station) and answers its

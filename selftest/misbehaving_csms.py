@@ -13,7 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 BEHAVIOURS = ("refuse_subprotocol", "silent", "malformed_json", "callerror", "schema_invalid",
               "close_mid_case", "boot_only", "wrong_subprotocol_101", "bad_date", "callerror_16",
-              "report_then_callerror",
+              "report_then_callerror", "huge_frame",
               # at the HTTP upgrade: admits nobody / answers only the suite's default valid credentials
               "silent_upgrade", "close_at_once", "stall_bad_credentials", "reset_bad_credentials")
 RAW = ("silent_upgrade", "close_at_once")
@@ -108,6 +108,9 @@ class MisbehavingCsms:
                 await ws.send(json.dumps([4, uid, "FormationViolation", "1.6 spelling", {}]))
             elif b == "report_then_callerror" and action == "NotifyReport":
                 await ws.send(json.dumps([4, uid, "InternalError", "report not stored", {}]))
+            elif b == "huge_frame" and action == "BootNotification":  # over the station's 4 MiB
+                await ws.send(json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z", "interval": 300,
+                                                   "status": "Accepted", "customData": {"vendorId": "x" * 5_000_000}}]))
             elif b == "close_mid_case":
                 await ws.close(1011, "going away")
                 return

@@ -2,6 +2,7 @@
 CSMS (optionally started with named faults) or any CSMS address, with short waits."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -149,3 +150,102 @@ def own_step_proofs(proofs: dict[str, dict[str, str]]) -> dict[str, list[tuple[s
             step = re.search(r"steps?\s+[\d, ]+|Post", pattern.replace("\\", "")).group(0).strip(" ,")
             own.setdefault(case.split("[")[0], []).append((fault, f"{state + ' ' if state else ''}{step}"))
     return own
+
+
+# ---------------------------------------------------------------- secrets in outputs and reports
+#: the suite's default passwords and the Basic Authorization values made of them
+PASSWORDS = ("0123456789123456", "new_Passw0rd.0123456789")
+BASIC_VALUES = tuple(base64.b64encode(f"{user}:{password}".encode()).decode()
+                     for user in ("CP_1", "CP_2", "CP_PWD", "CP_UPGRADE") for password in PASSWORDS)
+_PEM_PRIVATE = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(.*?)-----END \1PRIVATE KEY-----", re.S)
+#: what a report may put between the characters of a base64 or hex text: line breaks, escaped or not
+_BREAKS = re.compile(r"\s|\\[nr]|&#1[03];|:")
+
+
+def _secret_numbers(key: Any) -> list[bytes]:
+    """The secret numbers of a private key as big-endian bytes (never its public part)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        size = (key.curve.key_size + 7) // 8
+        value = key.private_numbers().private_value
+        return [value.to_bytes(size, "big")]
+    if isinstance(key, rsa.RSAPrivateKey):
+        n = key.private_numbers()
+        return [v.to_bytes((v.bit_length() + 7) // 8, "big") for v in (n.d, n.p, n.q, n.dmp1, n.dmq1, n.iqmp)]
+    raw = getattr(key, "private_bytes_raw", None)  # Ed25519, X25519, Ed448, X448
+    if raw is not None:
+        return [raw()]
+    numbers = key.private_numbers()  # DSA and the like: x is the secret
+    value = getattr(numbers, "x", None)
+    return [value.to_bytes((value.bit_length() + 7) // 8, "big")] if value else []
+
+
+def _encodings(secret: bytes) -> list[str]:
+    """How ``secret`` shows in a text: hex (searched without case), decimal, and base64/base64url at
+    each of the three alignments it can have inside a longer base64 text (a DER key's PEM body)."""
+    number = int.from_bytes(secret, "big")
+    out = [secret.hex(), format(number, "x"), str(number)]
+    for skip in range(3):
+        part = secret[skip:]
+        part = part[:len(part) // 3 * 3]
+        encoded = base64.b64encode(part).decode()
+        out += [encoded, encoded.replace("+", "-").replace("/", "_")]
+    return [e for e in out if len(e) >= 16]
+
+
+def private_key_secrets(folder: Path = ROOT / "fixtures") -> list[str]:
+    """Every encoding of the secret numbers of every private key under ``folder``, found by parsing
+    the keys with cryptography. Certificates, public keys and the EXI requests that carry them hold
+    none of these, so public material is never mistaken for a secret."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    found: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.stat().st_size > 1_000_000:
+            continue
+        text = path.read_text(errors="replace")
+        for match in _PEM_PRIVATE.finditer(text):
+            try:
+                key = load_pem_private_key(match.group(0).encode(), password=None)
+            except (TypeError, ValueError):  # encrypted or not parsable: its whole body is secret
+                found.append(re.sub(r"\s|Proc-Type:.*|DEK-Info:.*", "", match.group(2)))
+                continue
+            for secret in _secret_numbers(key):
+                found += _encodings(secret)
+    return list(dict.fromkeys(found))
+
+
+def assert_no_secret(texts: dict[str, str], how: str = "", keys: Path = ROOT / "fixtures",
+                     passwords: tuple[str, ...] = ()) -> None:
+    """No password (the suite's and ``passwords``), Basic value, Authorization value, PEM private key
+    or secret number of a private key under ``keys`` in any of ``texts`` (name -> text); prose such as
+    "Basic base64(…)" is no value."""
+    secrets = private_key_secrets(keys)
+    for name, text in texts.items():
+        joined = _BREAKS.sub("", text)
+        lowered = joined.lower()
+        for secret in (*PASSWORDS, *passwords, *BASIC_VALUES):
+            assert secret not in text, f"{secret[:4]}… (a password or Basic value) found in {name}{how}"
+        assert not _PEM_PRIVATE.search(text), f"a PEM private key found in {name}{how}"
+        for secret in secrets:
+            found = secret.lower() in lowered if re.fullmatch(r"[0-9a-f]+", secret) else secret in joined
+            assert not found, f"{secret[:6]}… (a private key's secret number) found in {name}{how}"
+        for value in re.findall(r"Authorization\W{1,4}Basic\s+([A-Za-z0-9+/]{8,}={0,2})", text):
+            assert ":" not in base64.b64decode(value + "==", validate=False).decode("latin-1"), \
+                f"an Authorization value in {name}{how}"
+
+
+def report_texts(reports: Path) -> dict[str, str]:
+    """Every file under a run's reports, by its path below ``reports``; for an HTML report also the
+    case views it carries compressed (unpacked in the browser when opened), so they are searched too."""
+    texts = {str(p.relative_to(reports)): p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()}
+    for name, text in list(texts.items()):
+        if name.endswith(".html"):
+            texts[f"{name} (compressed views)"] = "\n".join(unpacked_views(text))
+    return texts
+
+
+def unpacked_views(page: str) -> list[str]:
+    """The lazily loaded case views of an HTML report, unpacked (gzip+base64 in data-ocpp-gz)."""
+    import gzip
+    return [gzip.decompress(base64.b64decode(packed)).decode()
+            for packed in re.findall(r"data-ocpp-gz=\S{1,12}?(H4sI[A-Za-z0-9+/=]+)", page)]  # gzip's magic in base64

@@ -53,7 +53,7 @@ def test_settings_are_checked_at_start(monkeypatch: pytest.MonkeyPatch, env: dic
     assert str(error.value).startswith(line) and "\n" not in str(error.value)
 
 
-def test_a_silent_csms_is_known_in_seconds() -> None:
+def test_a_silent_csms_is_known_in_seconds(tmp_path: Path) -> None:
     """A CSMS that accepts the WebSocket and never answers: the run says so in one line before the
     first case, and the whole suite ends within 30 s, every case failed for that reason."""
     with MisbehavingCsms("silent") as csms:
@@ -61,7 +61,7 @@ def test_a_silent_csms_is_known_in_seconds() -> None:
         environment.update({"CSMS_ADDRESS": csms.url, "CSMS_OPERATOR": "command", "CSMS_OPERATOR_COMMAND": "true"})
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests"), "-q", "-p", "no:cacheprovider",
-                               "-o", "addopts=", "--reports", str(ROOT / "reports" / "silent-check")], cwd=ROOT,
+                               "-o", "addopts=", "--reports", str(tmp_path / "reports")], cwd=ROOT,
                               env=environment, capture_output=True, text=True, timeout=120)
         elapsed = time.monotonic() - started
     assert "ERROR: the CSMS did not accept a station before the first case: no BootNotificationResponse" in done.stderr
@@ -102,7 +102,7 @@ def test_diff_refuses_runs_of_different_csmss(tmp_path: Path) -> None:
 
     def summary(name: str, csms: str, verdict: str) -> Path:
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"csms": csms, "target": csms, "blocks": {
+        path.write_text(json.dumps({"csms": csms, "target": csms, "run": {"status": "complete"}, "blocks": {
             "B": [{"case": "TC_B_01", "variant": "", "verdict": verdict, "reason": ""}]}}))
         return path
 
@@ -118,8 +118,9 @@ def test_diff_refuses_runs_of_different_csmss(tmp_path: Path) -> None:
 
     refused = diff(yours, embedded)
     assert refused.returncode == 3 and refused.stdout == "", refused.stdout
-    assert refused.stderr.strip() == ("ERROR: OLD tested ws://csms.example.com:9000/ocpp, NEW tested embedded "
-                                      "reference CSMS: not the same CSMS (--allow-other-csms compares them anyway)")
+    assert refused.stderr.strip() == (f"ERROR: {embedded}: NEW tested embedded reference CSMS, but OLD ({yours}) "
+                                      "tested ws://csms.example.com:9000/ocpp: not the same CSMS (--allow-other-csms "
+                                      "compares them anyway)")
     allowed = diff("--allow-other-csms", yours, embedded)
     assert allowed.returncode == 0 and "fail→pass TC_B_01" in allowed.stdout, allowed.stdout + allowed.stderr
     same = diff(older, yours)

@@ -47,13 +47,14 @@ def run(argv: list[str], env: dict[str, str], timeout: float = 300) -> subproces
     return subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
 
 
-def shortened(argv: list[str]) -> list[str]:
-    """A pytest run as written but shorter: the selection is only collected, or one case run."""
+def shortened(argv: list[str], reports: Path) -> list[str]:
+    """A pytest run as written but shorter: the selection is only collected, or one case run (its
+    reports into a folder of the test's own, as a run of the README would not share one)."""
     if "--collect-only" in argv:
         return argv
     if argv[3:4] == ["selftest"] or "-k" in argv:
         return argv + ["--collect-only", "-q", "-p", "no:cacheprovider"]
-    return argv + ["-k", "TC_B_01", "-q", "-p", "no:cacheprovider", "--reports", "reports/readme-check"]
+    return argv + ["-k", "TC_B_01", "-q", "-p", "no:cacheprovider", "--reports", str(reports)]
 
 
 COMMANDS = shell_lines()
@@ -76,7 +77,7 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
         return
     assert argv[0] == "./run", command
     if argv[1:2] == ["pytest"]:
-        done = run(shortened(argv), {**FAST, **env})
+        done = run(shortened(argv, tmp_path / "reports"), {**FAST, **env})
         assert done.returncode == 0, command + "\n" + done.stdout[-2000:] + done.stderr[-2000:]
         assert re.search(r"\d+ (passed|tests collected)", done.stdout), done.stdout[-1000:]
         return

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from selftest.support import ROOT, Run, run_cases
-from selftest.test_secrets import assert_no_secret, report_texts
+from selftest.support import ROOT, Run, assert_no_secret, report_texts, run_cases, unpacked_views
 from simulator.verdicts.catalogue import catalogue, case
 from simulator.verdicts.messages import assign_steps, messages, parse_failure
 from simulator.reporting.diff import diff
@@ -98,7 +97,9 @@ def test_failed_case_html_shows_catalogue_and_diagram_with_the_failing_step(runs
     assert "[✗ step 2] TransactionEventResponse" in failing.group(0)
     assert "idTokenInfo.status=Accepted" in failing.group(0)
     passed = next("".join(v) for k, v in extras.items() if "TC_E_01" in k)
-    assert "class='ocpp-seq'" in passed and "<g class='fail'>" not in passed and "[6] TransactionEventResponse" in passed
+    assert "ocpp-lazy" in passed and "class='ocpp-seq'" not in passed  # compressed, unpacked when opened
+    [unpacked] = unpacked_views(page)
+    assert "class='ocpp-seq'" in unpacked and "<g class='fail'>" not in unpacked and "[6] TransactionEventResponse" in unpacked
 
 
 def test_junit_and_allure_carry_requirements_and_failing_step(runs: Any) -> None:
@@ -134,9 +135,9 @@ def test_summary_keeps_run_overview_and_timing(runs: Any) -> None:
     assert "report views could not be built" not in run.output
 
 
-def diff_cli(old: Path, new: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator.reporting", "diff", str(old / "summary.json"),
-                           str(new / "summary.json")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+def diff_cli(old: Path, new: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulator.reporting", "diff", *options, str(old), str(new)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_diff_fails_on_a_regression_and_passes_a_clean_pair(runs: Any) -> None:
@@ -166,6 +167,7 @@ def test_no_report_holds_a_secret(tmp_path: Path) -> None:
     assert run.verdicts()["TC_A_09"] == "failed", run.output[-2000:]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "report.html" for p in files) and any(p.name.endswith("-result.json") for p in files)
-    diagrams = "".join(c for cs in html_extras(tmp_path / "report.html").values() for c in cs)
+    diagrams = "".join(c for cs in html_extras(tmp_path / "report.html").values() for c in cs) + \
+        "".join(unpacked_views((tmp_path / "report.html").read_text()))
     assert diagrams.count("class='ocpp-seq'") >= 3 and "SetVariablesRequest" in diagrams
     assert_no_secret(report_texts(tmp_path))

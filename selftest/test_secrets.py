@@ -4,55 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from selftest.support import FAST, ROOT
+from selftest.support import FAST, ROOT, assert_no_secret, report_texts
 
-SECRETS = ("0123456789123456", "new_Passw0rd.0123456789",
-           base64.b64encode(b"CP_1:0123456789123456").decode(),
-           base64.b64encode(b"CP_PWD:0123456789123456").decode(),
-           base64.b64encode(b"CP_PWD:new_Passw0rd.0123456789").decode(), "PRIVATE KEY")
 FLAGS = {"showlocals": ["-l", "--tb=long"], "verbose": ["-vv"], "full-trace": ["--full-trace"],
          "no-capture": ["-s"], "debug-log": ["--log-level=DEBUG", "-o", "log_cli=true", "--log-cli-level=DEBUG"]}
-
-
-def private_key_lines() -> list[str]:
-    """Every base64 body line of every private key under fixtures/ (any file holding one), but those
-    that are public anyway: an EC key's last line is its public point, which its certificate (and an
-    EXI request carrying that certificate) holds as well."""
-    keys, public = [], []
-    for path in (ROOT / "fixtures").rglob("*"):
-        if not path.is_file() or path.suffix not in (".key", ".pem", ".b64", ".json", ".crt"):
-            continue
-        text = path.read_text(errors="replace")
-        blocks = re.findall(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END", text, re.S)
-        keys += [ln for block in blocks for ln in block.split() if len(ln) >= 16]
-        if not blocks:
-            public.append(text.replace("\n", ""))
-    everything_public = "".join(public)
-    return [ln for ln in keys if ln not in everything_public]
-
-
-def assert_no_secret(texts: dict[str, str], how: str = "") -> None:
-    """No password, Basic value of one, Authorization value or private-key line in any of ``texts``
-    (name -> text); prose such as "Basic base64(…)" is no value."""
-    secrets = (*SECRETS, *private_key_lines())
-    for name, text in texts.items():
-        for secret in secrets:
-            assert secret not in text, f"{secret[:4]}… found in {name}{how}"
-        for value in re.findall(r"Authorization\W{1,4}Basic\s+([A-Za-z0-9+/]{8,}={0,2})", text):
-            assert ":" not in base64.b64decode(value + "==", validate=False).decode("latin-1"), \
-                f"an Authorization value in {name}{how}"
-
-
-def report_texts(reports: Path) -> dict[str, str]:
-    """Every file under a run's reports, by its path below ``reports``."""
-    return {str(p.relative_to(reports)): p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("flags", list(FLAGS.values()), ids=list(FLAGS))
@@ -68,3 +30,73 @@ def test_no_secret_under_any_flag(tmp_path: Path, flags: list[str]) -> None:
     texts.update(report_texts(reports))
     assert "TC_A_09" in texts["terminal"] and "failed" in texts["terminal"], texts["terminal"][-2000:]
     assert_no_secret(texts, f" with {' '.join(flags)}")
+
+
+def _key_and_certificate(kind: str) -> tuple[Any, bytes]:
+    """A fresh key of ``kind`` and a self-signed certificate of it (DER)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+    key = {"ec": lambda: ec.generate_private_key(ec.SECP256R1()), "rsa": lambda: rsa.generate_private_key(65537, 2048),
+           "ed25519": ed25519.Ed25519PrivateKey.generate}[kind]()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CP_3")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, None if kind == "ed25519" else hashes.SHA256()))
+    return key, cert.public_bytes(Encoding.DER)
+
+
+@pytest.mark.parametrize("kind, count", [("ec", 40), ("rsa", 3), ("ed25519", 10)])
+def test_secret_search_tells_public_material_from_private_keys(tmp_path: Path, kind: str, count: int) -> None:
+    """Parsed keys, not lines: for many fresh keys, the certificate, the public key (PEM, DER, the EC
+    point in hex) and a certificate inside a longer base64 text at every alignment (as an EXI request
+    carries it) are never flagged; the key's PEM, its PEM body in JSON, and its secret number in hex,
+    decimal or base64 always are."""
+    import json
+
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+    for n in range(count):
+        key, cert_der = _key_and_certificate(kind)
+        folder = tmp_path / f"k{n}"
+        folder.mkdir()
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+        (folder / "key.key").write_text(pem)
+        public = key.public_key()
+        texts = {"certificate": base64.encodebytes(cert_der).decode(),
+                 "public key": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+                 "public der": base64.b64encode(public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()}
+        if kind == "ec":
+            texts["point"] = public.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint).hex()
+        for skip in range(3):  # a certificate inside an EXI request's base64, at each alignment
+            texts[f"exi {skip}"] = base64.b64encode(b"\x80" * skip + cert_der + b"\x01\x02").decode()
+        assert_no_secret(texts, keys=folder)
+        numbers = key.private_numbers() if kind != "ed25519" else None
+        leaks = {"pem": pem, "json": json.dumps({"key": pem}),
+                 "der": base64.b64encode(key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())).decode()}
+        if kind == "ec":
+            leaks |= {"hex": f"priv {numbers.private_value:x}", "decimal": str(numbers.private_value)}
+        if kind == "rsa":
+            leaks |= {"hex": f"d={numbers.d:X}"}
+        if kind == "ed25519":
+            leaks |= {"raw": base64.b64encode(key.private_bytes_raw()).decode()}
+        for name, text in leaks.items():
+            with pytest.raises(AssertionError, match="found in"):
+                assert_no_secret({name: text}, keys=folder)
+
+
+def test_the_fixtures_public_material_is_no_secret() -> None:
+    """The certificates, public data and EXI requests under fixtures/ (every file that holds no
+    private key) pass the search that the runs' reports get."""
+    from fixtures.make_certs import HERE, ensure, ensure_for_settings
+    from simulator.settings import Settings
+    ensure(HERE / "certs", "CP_3")
+    ensure_for_settings(Settings(_env_file=None))
+    public = {str(p.relative_to(ROOT)): p.read_text(errors="replace") for p in (ROOT / "fixtures").rglob("*")
+              if p.is_file() and p.suffix in (".pem", ".b64", ".json") and "PRIVATE KEY" not in p.read_text(errors="replace")}
+    assert len(public) > 20 and any(name.endswith(".b64") for name in public), sorted(public)
+    assert_no_secret(public)

@@ -169,3 +169,35 @@ def test_settings_that_name_one_thing_alike_pass(monkeypatch: pytest.MonkeyPatch
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("TLS_CLIENT_CERT", "not a certificate\n", "is not a PEM certificate (no -----BEGIN CERTIFICATE----- block)"),
+    ("TLS_CA_CERT", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+     "does not load as PEM certificates ("),
+    ("TLS_CLIENT_KEY", "-----BEGIN CERTIFICATE-----\n", "is not a PEM private key (no -----BEGIN … PRIVATE KEY----- block)"),
+    ("TLS_CLIENT_KEY", "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+     "does not load as a PEM private key ("),
+    ("CONFIGURED_V2G_CERT_CHAIN", "", "is not a PEM certificate"),
+])
+def test_a_tls_file_that_is_not_pem_stops_the_run_like_a_missing_one(tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                                                       name: str, content: str, words: str) -> None:
+    """Settings validation, at start, one line naming the setting and the file; never blamed on the CSMS."""
+    path = tmp_path / "file.pem"
+    path.write_text(content)
+    monkeypatch.setenv(name, str(path))
+    with pytest.raises(SettingError) as error:
+        load_settings(_env_file=None)
+    assert str(error.value).startswith(f"setting {name}: file {path} {words}"), str(error.value)
+    assert "\n" not in str(error.value) and "bm90" not in str(error.value)
+    monkeypatch.setenv(name, str(tmp_path / "missing.pem"))
+    with pytest.raises(SettingError, match=f"setting {name}: file .*missing.pem does not exist"):
+        load_settings(_env_file=None)
+
+
+def test_connector_and_evse_ids_are_checked_against_the_station_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFIGURED_NUMBER_OF_EVSES", "2")
+    monkeypatch.setenv("CONFIGURED_EVSE_ID", "3")
+    with pytest.raises(SettingError, match=r"^setting CONFIGURED_EVSE_ID: must be between 1 and "
+                                           r"CONFIGURED_NUMBER_OF_EVSES \(2\) \(got 3\)$"):
+        load_settings(_env_file=None)

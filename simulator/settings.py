@@ -32,7 +32,7 @@ MESSAGE_STATES = ("Charging", "Faulted", "Idle", "Unavailable")
 MESSAGE_FORMATS = ("ASCII", "HTML", "URI", "UTF8")
 SECRET_SETTINGS = frozenset({"BASIC_AUTH_CP_PASSWORD", "NEW_BASIC_AUTH_PASSWORD", "CITRINEOS_API_TOKEN"})
 #: settings that name a file the harness only reads (the suffix says so)
-FILE_SUFFIXES = ("_CERT", "_KEY", "_FILE")
+FILE_SUFFIXES = ("_CERT", "_KEY", "_FILE", "_CERT_CHAIN")
 
 
 class SettingError(Exception):
@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
     REFERENCE_CSMS_SEED: int | None = _s(None, "Embedded reference CSMS only: integer seed of the busy option's random requests (same seed, same sequence per station); empty = a random seed picked at start, shown in the pytest header", "CSMS")
     REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS the cases run one after another (its station ids are shared)", "CSMS")
+    # --- Reports
+    REPORTS_FOLDER: str = _s("reports", "Folder of the run folders: each run writes its reports into a fresh <time>/ in it, and <folder>/latest points to the last run that selected cases (relative paths are relative to the project). --reports DIR writes into DIR instead", "Reports")
+    REPORTS_KEEP_RUNS: Annotated[int, Field(ge=1)] = _s(10, "Run folders kept in REPORTS_FOLDER: the oldest beyond this number are removed (only the harness's own files in them; a folder is removed once empty). --reports DIR is never pruned", "Reports")
 
     # --- CitrineOS operator (CSMS_OPERATOR=citrineos)
     CITRINEOS_URL: str = _s("http://localhost:8080", "Base URL of CitrineOS's REST API (its /ocpp/2.0.1/… message and /data/… endpoints)", "CitrineOS operator", fmt="httpUrl")
@@ -142,9 +145,9 @@ class Settings(BaseSettings):
     NEW_BASIC_AUTH_PASSWORD: str = _s("new_Passw0rd.0123456789", "BasicAuthPassword the CSMS is asked to set (16-40 characters)", "Stations")
     CONFIGURED_CP_MODEL: str = _s("SimStation-201", "chargingStation.model of every BootNotificationRequest", "Stations", fmt="string20")
     CONFIGURED_CP_VENDOR: str = _s("ConformanceHarness", "chargingStation.vendorName of every BootNotificationRequest", "Stations", fmt="string50")
-    CONFIGURED_NUMBER_OF_EVSES: Annotated[int, Field(ge=1)] = _s(1, "EVSEs of the simulated station (each with connector 1)", "Stations")
+    CONFIGURED_NUMBER_OF_EVSES: Annotated[int, Field(ge=1)] = _s(1, "EVSEs of the simulated station: each has connector 1, CONFIGURED_EVSE_ID has connectors 1..CONFIGURED_CONNECTOR_ID (the catalogue's station layout)", "Stations")
     CONFIGURED_EVSE_ID: Annotated[int, Field(ge=1)] = _s(1, "EVSE the cases act on", "Stations")
-    CONFIGURED_CONNECTOR_ID: Annotated[int, Field(ge=1)] = _s(1, "Connector of CONFIGURED_EVSE_ID the cases act on", "Stations")
+    CONFIGURED_CONNECTOR_ID: Annotated[int, Field(ge=1)] = _s(1, "Connector of CONFIGURED_EVSE_ID the cases act on; that EVSE has connectors 1..this, all reported at boot (so 3 gives it three connectors)", "Stations")
     CONFIGURED_CONNECTOR_TYPE: str = _s("cType2", "Connector type of every connector", "Stations", fmt="connectorType")
     CONFIGURED_NUMBER_PHASES: Annotated[int, Field(ge=1, le=3)] = _s(3, "AC phases of the station", "Stations")
     STATION_STATE_DIR: str = _s(".ocpp-state", "Folder of the stations' state file (counters.json): the eventIds, chargingSchedule ids and profile ids each station gives out, per CSMS and station id, so a CSMS never sees one twice across runs. Delete the file (or run python -m simulator.station.counters --reset) to reset", "Stations")
@@ -399,8 +402,36 @@ class Settings(BaseSettings):
 
 FILE_SETTINGS = tuple(n for n in Settings.model_fields if n.endswith(FILE_SUFFIXES))
 #: the files settings name, keys left out (a key belongs to its certificate, and may serve several)
-NAMED_FILES = tuple(n for n in (*FILE_SETTINGS, "CONFIGURED_V2G_CERT_CHAIN", "CONFIGURED_FIRMWARE_IMAGE")
+NAMED_FILES = tuple(n for n in dict.fromkeys((*FILE_SETTINGS, "CONFIGURED_V2G_CERT_CHAIN", "CONFIGURED_FIRMWARE_IMAGE"))
                     if not n.endswith("_KEY") and not n.endswith("_KEY_FILE"))
+#: file settings whose file is PEM: certificates (one or more), or one unencrypted private key
+PEM_CERTIFICATES = tuple(n for n in FILE_SETTINGS if n.endswith(("_CERT", "_CERT_FILE", "_CERT_CHAIN")))
+PEM_KEYS = tuple(n for n in FILE_SETTINGS if n.endswith(("_KEY", "_KEY_FILE")))
+
+
+def pem_problem(name: str, path: Path) -> str | None:
+    """What is wrong with the PEM file of setting ``name`` (certificates, or a private key), in a
+    few words that never quote the file; None when it loads."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    data = path.read_bytes()
+    if name in PEM_KEYS:
+        if b"PRIVATE KEY-----" not in data:
+            return "is not a PEM private key (no -----BEGIN … PRIVATE KEY----- block)"
+        try:
+            load_pem_private_key(data, password=None)
+        except TypeError:
+            return "is an encrypted private key; the harness needs it unencrypted"
+        except Exception as e:  # noqa: BLE001 - cryptography's errors name no key material
+            return f"does not load as a PEM private key ({str(e).splitlines()[0][:120] if str(e) else e.__class__.__name__})"
+        return None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        return "is not a PEM certificate (no -----BEGIN CERTIFICATE----- block)"
+    try:
+        x509.load_pem_x509_certificates(data)
+    except ValueError as e:
+        return f"does not load as PEM certificates ({str(e).splitlines()[0][:120] if str(e) else 'ValueError'})"
+    return None
 
 
 def describe_error(error: ValidationError) -> str:
@@ -631,9 +662,11 @@ def start_problem(s: Settings) -> str | None:
         if not path.is_file():
             return f"setting {name}: file {path} does not exist"
         try:
-            path.open("rb").close()
+            problem = pem_problem(name, path) if name in PEM_CERTIFICATES + PEM_KEYS else None
         except OSError as e:
             return f"setting {name}: cannot read {path} ({e.strerror})"
+        if problem:
+            return f"setting {name}: file {path} {problem}"
     return None
 
 

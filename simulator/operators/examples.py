@@ -1,4 +1,4 @@
-"""``python -m simulator.operators.examples [REPORTS]``: the README's operator examples, taken from a
+"""``python -m simulator.operators.examples [RUN FOLDER]`` (default ``reports/latest``): the README's operator examples, taken from a
 real run. Every operator action the suite asked for in that run, once: the JSON the harness POSTed
 and the JSON the CSMS's action API answered, as the message traces of the Allure results recorded
 them (``operator action …`` / ``operator answer …``). Run it after the first command of the README,
@@ -55,7 +55,7 @@ def markdown(found: dict[str, tuple[dict[str, Any], Any]]) -> str:
 
 
 def main() -> None:
-    reports = Path(sys.argv[1] if len(sys.argv) > 1 else "reports")
+    reports = Path(sys.argv[1] if len(sys.argv) > 1 else "reports/latest")
     found = exchanges(reports)
     if not found:
         sys.exit(f"no operator exchanges in {reports}/allure-results: run the suite with CSMS_OPERATOR=http first")

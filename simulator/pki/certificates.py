@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 _PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
@@ -70,15 +70,14 @@ def common_name(cert: x509.Certificate) -> str | None:
 
 
 def key_description(cert: x509.Certificate) -> tuple[str, int]:
-    """(key type, size in bits) of the certificate's public key."""
+    """(key type, size in bits) of the certificate's public key. DSA is told by its class name: the
+    ``dsa`` module's names warn of DSA's deprecation on every use, in every run."""
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
-    if isinstance(key, dsa.DSAPublicKey):
-        return "DSA", key.key_size
     if isinstance(key, ec.EllipticCurvePublicKey):
         return "EC", key.curve.key_size
-    return type(key).__name__.removesuffix("PublicKey").lstrip("_"), 0
+    return type(key).__name__.removesuffix("PublicKey").lstrip("_"), getattr(key, "key_size", 0)
 
 
 def key_strong_enough(cert: x509.Certificate) -> bool:

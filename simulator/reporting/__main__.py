@@ -1,17 +1,17 @@
-"""``python -m simulator.reporting diff OLD NEW``: compare two runs' ``summary.json``."""
+"""``python -m simulator.reporting diff OLD NEW``: the release gate on two runs' ``summary.json``."""
 from __future__ import annotations
 
 import sys
 
-from simulator.reporting.diff import USAGE
+from simulator.reporting.diff import USAGE, USAGE_LINE
 from simulator.reporting.diff import main as diff_main
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["diff"]:
         return diff_main(argv[1:])
-    print(USAGE, file=sys.stderr)
-    return 2
+    print(USAGE_LINE, file=sys.stderr)
+    return USAGE
 
 
 if __name__ == "__main__":

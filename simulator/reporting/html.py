@@ -4,6 +4,8 @@ of what really passed; and the conformance overview, blocks × cases as a colore
 SVG for the HTML, emoji for summary.md). Everything is escaped and redacted."""
 from __future__ import annotations
 
+import base64
+import gzip
 from html import escape
 from typing import Any, Iterable
 
@@ -28,8 +30,10 @@ def _e(text: str) -> str:
 
 
 def case_html(case_id: str, entry: Case | None, verdict: str, reason: str, diagram: str,
-              timing: dict[str, float] | None = None) -> str:
-    """The case as specified, then what really passed (the diagram)."""
+              timing: dict[str, float] | None = None, trace: str = "", lazy: bool = False) -> str:
+    """The case as specified, then what really passed (the diagram) and, when given, the trace.
+    ``lazy``: all but the heading travels gzip-compressed and is unpacked in the browser when opened
+    (:data:`LAZY_SCRIPT`), so a whole suite's report stays small."""
     color = VERDICTS.get(verdict, ("#999",))[0]
     out = ['<div class="ocpp-case" style="font-family:sans-serif;font-size:13px;max-width:1000px">']
     title = entry.title if entry else ""
@@ -37,6 +41,18 @@ def case_html(case_id: str, entry: Case | None, verdict: str, reason: str, diagr
                f'<span style="background:{color};color:#fff;padding:1px 6px;border-radius:3px">{_e(verdict)}</span></h3>')
     if reason:
         out.append(f'<p style="color:#c0392b;font-weight:bold;margin:4px 0">{_e(reason)}</p>')
+    body = _case_body(entry, diagram, timing, trace)
+    if not lazy:
+        return "".join(out + [body, "</div>"])
+    packed = base64.b64encode(gzip.compress(body.encode(), 9, mtime=0)).decode()
+    out.append(f'<details class="ocpp-lazy" data-ocpp-gz="{packed}"><summary>Catalogue entry, sequence diagram and '
+               f'trace ({len(body) // 1024 + 1} KiB, unpacked when opened)</summary><div class="ocpp-lazy-body">'
+               '</div></details></div>')
+    return "".join(out)
+
+
+def _case_body(entry: Case | None, diagram: str, timing: dict[str, float] | None, trace: str) -> str:
+    out = []
     if entry is not None:
         reqs = ", ".join(entry.requirements) or "none listed"
         out.append(f"<p style='margin:2px 0'><b>Use case</b> {_e(entry.use_case)} · <b>Requirements</b> {_e(reqs)}</p>")
@@ -58,8 +74,41 @@ def case_html(case_id: str, entry: Case | None, verdict: str, reason: str, diagr
             f"{k.replace('_', ' ')} {v:.2f} s" for k, v in timing.items()) + "</p>")
     out.append("<p style='margin:6px 0 2px'><b>What passed</b> (station ↔ CSMS; [n] = catalogue step; "
                "hover an arrow for its frame; red = the failing step and field)</p>")
-    out.append(f'<div style="overflow-x:auto">{diagram}</div></div>')
+    out.append(f'<div style="overflow-x:auto">{diagram}</div>')
+    if trace:
+        out.append("<details><summary><b>OCPP message trace</b></summary><pre style='white-space:pre-wrap;"
+                   f"overflow-wrap:anywhere;margin:2px 0'>{_e(trace)}</pre></details>")
     return "".join(out)
+
+
+#: unpacks a lazy case view when its <details> opens: gzip+base64 in the page, the browser's own
+#: DecompressionStream, no network. One script for the page (pytest-html inserts views as HTML, which
+#: runs no script of its own), listening in the capture phase because "toggle" does not bubble.
+LAZY_SCRIPT = """<script>
+document.addEventListener('toggle', async (event) => {
+  const box = event.target;
+  if (!box.classList || !box.classList.contains('ocpp-lazy') || !box.open || box.dataset.unpacked) return;
+  box.dataset.unpacked = '1';
+  const target = box.querySelector('.ocpp-lazy-body');
+  try {
+    const bytes = Uint8Array.from(atob(box.dataset.ocppGz), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    target.innerHTML = await new Response(stream).text();
+  } catch (error) {
+    target.textContent = 'This browser cannot unpack the view (' + error + '); summary.json and junit.xml hold the verdicts.';
+  }
+}, true);
+</script>"""
+
+#: the page fits a narrow window: pytest-html's minimum width off, wide content scrolls in its own box
+PAGE_STYLE = """<style>
+@media (max-width: 800px) { body { min-width: 0; } .filters, .collapse { flex-wrap: wrap; } }
+.ocpp-wide { overflow-x: auto; max-width: 100%; }
+pre.ocpp-timing, #results-table .log { white-space: pre-wrap; overflow-wrap: anywhere; }
+#results-table td, #results-table th { overflow-wrap: anywhere; }
+#results-table { table-layout: fixed; }
+#results-table .extraHTML, #results-table .ocpp-case { max-width: 100%; overflow-x: auto; }
+</style>"""
 
 
 def case_verdicts(results: Iterable[dict[str, Any]]) -> dict[str, tuple[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from html import escape
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,8 @@ import pytest
 from simulator.verdicts import catalogue
 from simulator.verdicts.checks import HarnessError, harness_reason
 from simulator.verdicts.messages import Failure, assign_steps, failing_message, messages, parse_failure
-from simulator.reporting.html import case_html, grid, overview_svg, overview_text
+from simulator.reporting import exit_codes
+from simulator.reporting.html import LAZY_SCRIPT, PAGE_STYLE, case_html, grid, overview_svg, overview_text
 from simulator.reporting.sequence_svg import diagram
 from simulator.verdicts.trace import Trace, redact
 
@@ -86,9 +88,10 @@ RUN_SETTINGS = ("CSMS_OPERATOR", "CSMS_ACTION_TIMEOUT", "CSMS_RESPONSE_TIMEOUT",
 _USERINFO = re.compile(r"(//)[^/@\s]+@")
 
 
-def run_settings(settings: Any) -> dict[str, Any]:
+def run_settings(settings: Any, external: bool = False) -> dict[str, Any]:
     """The settings that matter for a run, without secrets: RUN_SETTINGS and every setting changed
-    from its default, minus passwords and keys; values redacted, URL credentials removed."""
+    from its default, minus passwords and keys; values redacted, URL credentials removed. Against an
+    external CSMS (``external``) the embedded reference CSMS's settings do not apply and are left out."""
     if settings is None:
         return {}
     from simulator.settings import SECRET_SETTINGS
@@ -96,6 +99,8 @@ def run_settings(settings: Any) -> dict[str, Any]:
     for name, spec in type(settings).model_fields.items():
         value = getattr(settings, name)
         if name in SECRET_SETTINGS or "PASSWORD" in name or name.endswith("_KEY"):
+            continue
+        if external and name.startswith("REFERENCE_CSMS_"):
             continue
         if name in RUN_SETTINGS or value != spec.default:
             out[name] = value if isinstance(value, (int, float, bool)) or value is None \
@@ -151,13 +156,16 @@ class ConformanceReport:
     gathers them and alone writes the summary."""
 
     def __init__(self, directory: Path, target: str, settings: Any = None, worker: bool = False,
-                 workers: int = 0, csms: str = "") -> None:
+                 workers: int = 0, csms: str = "", external: bool = False) -> None:
         self.directory = directory
         self.target = target
         self.csms = csms  # the CSMS under test in a few words (address, or "embedded reference CSMS")
         self.worker = worker  # an xdist worker: judges, sends results, writes no summary
         self.workers = workers  # on the controller of a parallel run: how many workers
-        self.settings = run_settings(settings)
+        self.settings = run_settings(settings, external)
+        self.selected: int | None = None  # conformance cases (items) selected, once collected
+        self.stop: str | None = None  # why the run stopped early: user, failures, collection (exit_codes.decide)
+        self.stop_reason = ""  # in words, for the reports
         self.results: dict[str, CaseResult] = {}
         self.started = time.time()
         self.implemented = implemented_cases()  # case ids of the suite's test functions (selected or not)
@@ -185,13 +193,8 @@ class ConformanceReport:
         trace: Trace | None = getattr(item, "ocpp_trace", None)
         if trace is not None and (report.when == "call" or (report.when != "call" and report.failed)):
             text = trace.text()
-            if text:
+            if text:  # the terminal (-rA), JUnit's logs and the HTML log of a failed case show it
                 report.sections.append(("OCPP message trace", text))
-                try:
-                    from pytest_html import extras
-                    report.extras = getattr(report, "extras", []) + [extras.text(text, name="OCPP trace")]
-                except Exception:
-                    pass
         self._record(item, report)
         if report.failed and CASE_ID.search(item.name) and not getattr(report, "ocpp_harness_error", False):
             one_line_longrepr(report)  # JUnit's failure message is the case's one-line reason
@@ -256,8 +259,10 @@ class ConformanceReport:
         msgs = messages(trace.frames) if trace is not None else []
         assign_steps(msgs, entry)
         svg = diagram(msgs, entry, failure, failing_message(msgs, failure))
+        passed = result.verdict == "passed"  # its view and trace travel compressed, unpacked when opened
         html = case_html(match.group(0) + (f" [{result.variant}]" if result.variant else ""), entry,
-                         result.verdict, result.reason, svg, result.timing())
+                         result.verdict, result.reason, svg, result.timing(),
+                         trace=trace.text() if passed and trace is not None else "", lazy=passed)
         try:
             from pytest_html import extras
             report.extras = getattr(report, "extras", []) + [extras.html(html)]
@@ -358,6 +363,48 @@ class ConformanceReport:
         self.view_errors += output.get("ocpp_view_errors", [])
         self.csms_gone = self.csms_gone or output.get("ocpp_csms_gone")
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self.workers:
+            self.selected = sum(1 for item in session.items if CASE_ID.search(item.name))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """The controller of a parallel run learns the selection from its workers' collections."""
+        self.selected = sum(1 for nodeid in ids if CASE_ID.search(nodeid.rpartition("::")[2]))
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C, or what pytest and pytest-xdist raise as one: a stop on failures, collection errors."""
+        message = str(excinfo.value)
+        self.stop = ("failures" if message.startswith("stopping after") else
+                     "collection" if "during collection" in message else "user")
+        self.stop_reason = {"user": excinfo.typename + (f": {message}" if message else ""),
+                            "failures": f"{message} (--maxfail/-x)"}.get(self.stop, message)
+
+    def run_state(self, session: pytest.Session | None = None) -> dict[str, Any]:
+        """Whether every selected case ran: status complete, interrupted (Ctrl-C) or incomplete
+        (stopped on failures, or fewer cases ran than were selected), with the counts."""
+        if session is not None and self.stop is None and getattr(session, "shouldfail", False):
+            self.stop, self.stop_reason = "failures", f"{session.shouldfail} (--maxfail/-x)"
+        ran = len(self.results)
+        selected = self.selected if self.selected is not None else ran
+        status = ("interrupted" if self.stop == "user" else
+                  "incomplete" if self.stop is not None or ran < selected else "complete")
+        reason = self.stop_reason or ("" if status == "complete" else "fewer cases ran than were selected")
+        return {"status": status, "selected": selected, "ran": ran, "reason": reason}
+
+    @staticmethod
+    def run_state_line(state: dict[str, Any]) -> str:
+        """"INTERRUPTED: 12 of 54 selected cases ran (…)"; empty for a complete run."""
+        if state["status"] == "complete":
+            return ""
+        return (f"{state['status'].upper()}: {state['ran']} of {state['selected']} selected cases ran"
+                + (f" ({state['reason']})" if state["reason"] else "") + "; the verdicts are those of the cases that ran")
+
+    def ran_anything(self) -> bool:
+        """A run whose reports are worth keeping: a case has a verdict, or cases were selected and
+        the run was stopped before any had one."""
+        return bool(self.results) or bool(self.selected and self.stop)
+
     def timing(self, total: float) -> dict[str, Any]:
         """The run's time split (sums over cases) and its ten slowest cases."""
         rs = list(self.results.values())
@@ -393,13 +440,26 @@ class ConformanceReport:
                          f"{r['harness']:8.2f}")
         return lines
 
+    @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-html write: they carry the run's state
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
             output = session.config.workeroutput  # type: ignore[attr-defined]
             output.update(ocpp_build_seconds=self.build_seconds, ocpp_view_errors=self.view_errors)
             return
-        if not self.results:
+        self.state = self.run_state(session)
+        counts = {v: sum(r.verdict == v for r in self.results.values()) for v in ("passed", "failed", "error")}
+        session.exitstatus = exit_codes.decide(int(session.exitstatus), counts, self.stop)
+        if not self.ran_anything():
             return
+        from _pytest.junitxml import xml_key
+        xml = session.config.stash.get(xml_key, None)  # junitxml's LogXML: run-level properties
+        if xml is not None:
+            for name, value in (("ocpp.run", self.state["status"]), ("ocpp.cases_selected", self.state["selected"]),
+                                ("ocpp.cases_ran", self.state["ran"]), ("ocpp.run_reason", self.state["reason"])):
+                xml.add_global_property(name, str(value))
+        self._write_summary()
+
+    def _write_summary(self) -> None:
         build = time.perf_counter()
         self.directory.mkdir(parents=True, exist_ok=True)
         total = time.time() - self.started
@@ -412,7 +472,8 @@ class ConformanceReport:
         self.grid = grid(SEED_IDS, [asdict(r) for r in ordered], self.implemented)
         timing = self.timing(total)
         self.timing_summary = timing
-        data = {"csms": self.csms, "target": self.target, "total_seconds": round(total, 2), "counts": counts, "coverage": coverage,
+        data = {"csms": self.csms, "target": self.target, "run": self.state, "total_seconds": round(total, 2),
+                "counts": counts, "coverage": coverage,
                 "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
                 "harness_version": harness_version(), "settings": self.settings, "timing": timing,
                 "csms_gone": self.csms_gone,
@@ -420,7 +481,8 @@ class ConformanceReport:
                 "blocks": {b: [asdict(r) for r in ordered if r.block == b]
                            for b in BLOCKS if any(r.block == b for r in ordered)}}
         (self.directory / "summary.json").write_text(redact(json.dumps(data, indent=2, ensure_ascii=False)))
-        lines = ["# OCPP 2.0.1 CSMS conformance summary", "",
+        stopped = self.run_state_line(self.state)
+        lines = ["# OCPP 2.0.1 CSMS conformance summary", "", *([f"**{stopped}**", ""] if stopped else []),
                  f"CSMS under test: {self.target}  ", f"Started: {data['started']}, harness "
                  f"{data['harness_version']}  ", f"Total time: {total:.1f} s  ",
                  "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "  ",
@@ -447,26 +509,45 @@ class ConformanceReport:
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
         """The conformance overview (and where the time went) at the top of the HTML report."""
-        if not self.results:
+        if not self.ran_anything():
             return
+        stopped = self.run_state_line(getattr(self, "state", None) or self.run_state())
+        if stopped:
+            prefix.append('<p class="ocpp-run-state" style="background:#d63a2f;color:#fff;padding:8px;'
+                          f'font-weight:bold;font-size:14px">{escape(redact(stopped))}</p>')
+        prefix.append(PAGE_STYLE + LAZY_SCRIPT)
         prefix.append("<h2>Conformance overview</h2><p>" + redact(self.target).replace("<", "&lt;") + "</p>"
-                      + overview_svg(self.grid, BLOCKS))
+                      + f'<div class="ocpp-wide">{overview_svg(self.grid, BLOCKS)}</div>')
         timing = getattr(self, "timing_summary", None)
         if timing:
             rows = "\n".join(self.timing_lines(timing)).replace("&", "&amp;").replace("<", "&lt;")
-            prefix.append(f"<h3>Where the time goes</h3><pre>{rows}</pre>")
+            prefix.append(f'<h3>Where the time goes</h3><pre class="ocpp-timing">{rows}</pre>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A passed case's trace is in its compressed view, not a second time in its log."""
+        if report.passed and CASE_ID.search(report.nodeid):
+            data[:] = [part for part in data if " OCPP message trace " not in part.split("\n", 1)[0]]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "OCPP 2.0.1 CSMS conformance report"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.results or self.worker:
+        if self.worker:
             return
         tr = terminalreporter
+        if not self.ran_anything():
+            if not self.selected:
+                tr.write_line("No case selected: no reports written, the previous run's reports are left as they were",
+                              yellow=True)
+            return
         tr.section("OCPP 2.0.1 conformance summary")
         if self.csms_gone:
             tr.write_line(f"ERROR: {self.csms_gone}", red=True)
+        stopped = self.run_state_line(getattr(self, "state", None) or self.run_state())
+        if stopped:
+            tr.write_line(stopped, red=True, bold=True)
         by_block: dict[str, list[CaseResult]] = {}
         for r in self.results.values():
             by_block.setdefault(r.block, []).append(r)

@@ -31,7 +31,7 @@ from simulator.wire.protocol import (CALL, CALLERROR, CALLRESULT, FrameError, du
                        schema_problem)
 from simulator.verdicts.trace import Trace, add_secret
 from simulator.wire import connections
-from simulator.wire.transport import ConnectError, Credentials, Endpoint, connect_station
+from simulator.wire.transport import ConnectError, Credentials, Endpoint, connect_station, station_close
 
 Reply = Union[dict, "CallError", Callable[[dict], Any], None]  # a CallError answers with a CALLERROR
 T = TypeVar("T")
@@ -313,7 +313,12 @@ class Station(ChargePoint):
             code = getattr(ws, "close_code", None)
             reason = getattr(ws, "close_reason", "") or ""
             self._close_reason = f"close code {code}{' ' + reason if reason else ''}"
-            if self._connection is ws:
+            own = station_close(ws)  # the station closed on a protocol error (a frame over its limit)
+            if own and self._connection is ws:
+                self._close_reason = own.rpartition(": ")[2]
+                self._problem = self._problem or own
+                self.trace.note(self.id, own)
+            elif self._connection is ws:
                 self.trace.note(self.id, f"connection closed by the CSMS ({self._close_reason})")
             self._closed.set()
 

@@ -22,6 +22,10 @@ from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatu
 from simulator.wire import connections
 from simulator.wire.protocol import SUBPROTOCOL
 
+#: the largest frame the station takes; a bigger one makes it close the connection with 1009
+MAX_FRAME = 4 * 2**20
+MESSAGE_TOO_BIG = 1009
+
 
 @dataclass
 class Credentials:
@@ -98,6 +102,7 @@ class Upgrade:
     subprotocol: str | None = None
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    timed_out: bool = False  # no answer at all within the open timeout: silence, not a refusal
 
     @property
     def opened(self) -> bool:
@@ -159,7 +164,7 @@ async def open_websocket(endpoint: Endpoint, creds: Credentials, *,
     try:
         ws = await connect(url, subprotocols=subprotocols or [SUBPROTOCOL], additional_headers=headers,
                            open_timeout=endpoint.open_timeout, close_timeout=endpoint.open_timeout,
-                           ping_interval=None, max_size=2**22,
+                           ping_interval=None, max_size=MAX_FRAME,
                            create_connection=functools.partial(StationConnection, link=link, made=made),
                            **kwargs)
     except asyncio.CancelledError:
@@ -208,16 +213,34 @@ def _refusal(e: Exception, url: str, endpoint: Endpoint) -> Upgrade:
         return Upgrade(None, None, error=f"connection closed during the handshake ({e.__class__.__name__})")
     if isinstance(e, (TimeoutError, asyncio.TimeoutError)):
         connections.trouble(f"no answer to the upgrade within {endpoint.open_timeout:g} s")
-        return Upgrade(None, None, error=f"no answer within {endpoint.open_timeout:g} s")
+        return Upgrade(None, None, error=f"no answer to the WebSocket upgrade within {endpoint.open_timeout:g} s",
+                       timed_out=True)
     if isinstance(e, OSError):
         connections.trouble(e.strerror or str(e))
         raise ConnectError(f"cannot reach {url}: {e.strerror or e}") from None
     raise e
 
 
+def station_close(ws: Any) -> str | None:
+    """Why the station itself ended a connection on a protocol error, before the CSMS sent a close
+    (the close code the CSMS sent is then 1006, "none"): one line blaming what the CSMS did, or None
+    when the CSMS closed first or the station closed normally."""
+    protocol = getattr(ws, "protocol", None)
+    sent, received = getattr(protocol, "close_sent", None), getattr(protocol, "close_rcvd", None)
+    if sent is None or sent.code == 1000 or (received is not None and getattr(protocol, "close_rcvd_then_sent", False)):
+        return None
+    if sent.code == MESSAGE_TOO_BIG:
+        return (f"the CSMS sent a frame over the harness's {MAX_FRAME // 2**20} MiB limit: the station closed the "
+                f"connection with {MESSAGE_TOO_BIG} (message too big)")
+    return f"the station closed the connection with close code {sent.code}" + (f" ({sent.reason})" if sent.reason else "")
+
+
 async def connect_station(endpoint: Endpoint, creds: Credentials) -> ClientConnection:
     """Connect-SP1/2/3: the upgrade must succeed with subprotocol ocpp2.0.1, else ConnectError."""
     upgrade = await open_websocket(endpoint, creds)
+    if upgrade.timed_out:
+        raise ConnectError(f"no answer to the WebSocket upgrade of {creds.station_id} (security profile "
+                           f"{creds.profile}) within {endpoint.open_timeout:g} s")
     if not upgrade.opened:
         raise ConnectError(f"security profile {creds.profile} connection of {creds.station_id} refused: "
                            f"{upgrade.error}", upgrade.status)
