@@ -12,7 +12,7 @@ import pytest
 
 from reference_csms.suite_config import config_from_manifest
 from selftest.support import ROOT
-from simulator.provisioning.build import PAST, build, markdown, references, select, setup_text
+from simulator.provisioning.build import PAST, build, references, select, setup_text
 from simulator.provisioning.manifest import FORMAT, Manifest
 from simulator.settings import Settings, named_tokens
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..registry import ActionError, CallErrorReply, fault, on, operator_action
-from .common import acknowledge, forward, send_request
+from .common import forward, send_request
 from .diagnostics import monitor_event_refusal
 from .evse_state import known_target
 from .reservation import released
