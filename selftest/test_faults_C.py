@@ -158,5 +158,5 @@ def test_hash_data_of_another_responder_makes_the_case_error(tmp_path: Path) -> 
                      '"serialNumber": "1", "responderURL": "http://127.0.0.1:9/ocsp"}]')
     run = run_cases("TC_C_50", env={"ISO15118_CERT_HASH_DATA_FILE": str(other)})
     assert run.verdicts() == {"TC_C_50": "error"}, run.output[-2000:]
-    assert re.search(r"TC_C_50: ISO15118_CERT_HASH_DATA_FILE: responderURL 'http://127\.0\.0\.1:9/ocsp' is not "
+    assert re.search(r"harness error in TC_C_50 before step 1: ISO15118_CERT_HASH_DATA_FILE: responderURL 'http://127\.0\.0\.1:9/ocsp' is not "
                      r"CONFIGURED_OCSP_RESPONDER_URL", run.reasons()["TC_C_50"]), run.reasons()
