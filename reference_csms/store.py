@@ -5,10 +5,12 @@ The CSMS decides only from what is stored here and from OCPP's rules.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from .config import CsmsConfig
@@ -571,5 +573,12 @@ def energy_wh(meter_values: list[dict[str, Any]]) -> float | None:
             multiplier = (sv.get("unitOfMeasure") or {}).get("multiplier", 0)
             if unit == "kWh":
                 value *= 1000
-            found = value * (10 ** multiplier)
+            found = scaled(value, multiplier)
     return found
+
+
+def scaled(value: float, multiplier: int) -> float | None:
+    """value × 10^multiplier (OCPP's unitOfMeasure.multiplier has no bounds); None when that is
+    no finite number, as for a multiplier of 309: such a reading tells nothing usable."""
+    result = float(Decimal(repr(float(value))).scaleb(multiplier))
+    return result if math.isfinite(result) else None
