@@ -580,5 +580,9 @@ def energy_wh(meter_values: list[dict[str, Any]]) -> float | None:
 def scaled(value: float, multiplier: int) -> float | None:
     """value × 10^multiplier (OCPP's unitOfMeasure.multiplier has no bounds); None when that is
     no finite number, as for a multiplier of 309: such a reading tells nothing usable."""
+    if value == 0 or multiplier < -400:  # below the smallest float: zero
+        return 0.0
+    if multiplier > 400:  # above the largest
+        return None
     result = float(Decimal(repr(float(value))).scaleb(multiplier))
     return result if math.isfinite(result) else None
