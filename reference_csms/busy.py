@@ -72,8 +72,11 @@ KINDS: dict[str, int] = {
 
 _request_ids = itertools.count(1_000_001)  # requestIds of busy reports, apart from the operator's
 
-#: How long after the answer to a write its read-back goes out (s): a moment, as a real CSMS's
-#: (up to 20 ms), so it often comes after the operator was asked for the case's next request.
+#: How long after the answer to a write its read-back goes out (s): at once (three times in four,
+#: seeded) or a moment later, as a real CSMS's (some 20 ms). A real operator takes far longer than that to
+#: ask for a case's next request; this CSMS's own action API takes a few ms, so a read-back sent at
+#: once comes after the harness asked the operator and before the CSMS's answer to it, just where
+#: a wait must tell them apart by content.
 READ_BACK_DELAY = (0.0, 0.02)
 #: GetVariables items per read-back: within every station's DeviceDataCtrlr.ItemsPerMessage.
 READ_BACK_ITEMS = 3
@@ -230,7 +233,7 @@ class BusyStation:
             return
         read_action, content = READ_BACK[action]
         rng = random.Random(self.read_backs.getrandbits(32))
-        delay = rng.uniform(*READ_BACK_DELAY)
+        delay = rng.uniform(*READ_BACK_DELAY) if rng.random() < 0.25 else 0.0
         try:
             request = content(payload, answer, rng)
         except (KeyError, TypeError) as e:  # a write the CSMS sent broken on purpose (a fault)
@@ -241,7 +244,8 @@ class BusyStation:
 
     async def _read_back(self, action: str, request: "Payload", delay: float) -> None:
         session = self.session
-        await asyncio.sleep(delay)
+        if delay:
+            await asyncio.sleep(delay)
         if not session.in_service.is_set():
             return
         log.debug("%s: busy read-back %s", session.id, action)
