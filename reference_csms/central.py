@@ -114,8 +114,8 @@ class CsmsSession(ChargePoint):
         self.asked_for: set[str] = set()  # actions the station may send before it is accepted
         self.wanted: Counter[str] = Counter()  # the CSMS's own (non-busy) requests queued or in flight
         self.in_service = asyncio.Event()  # accepted on this connection: busy requests may go out
-        #: called with (action, payload sent, answer) after each request the station answered; option
-        #: busy reads back what the CSMS wrote with it, as real CSMSs do
+        #: called with (action, payload sent, answer) after each request of the CSMS (not of option
+        #: busy) the station answered; option busy reads back what the CSMS wrote with it
         self.after_answer: Callable[[str, dict[str, Any], dict[str, Any]], None] | None = None
 
     @property
@@ -265,7 +265,7 @@ class CsmsSession(ChargePoint):
         if frame[0] == CALLERROR:
             raise RequestFailed(f"{action}Request answered with CALLERROR {frame[2]}")
         self.store.log(self.id, "in", action + "Response", frame[2])
-        if self.after_answer is not None:
+        if self.after_answer is not None and not busy:  # busy's own write-backs write what was just read
             self.after_answer(action, payload, frame[2])
         return frame[2]
 
