@@ -16,8 +16,9 @@ against such a CSMS; with this option the reference CSMS is one, reproducibly:
 - :func:`~reference_csms.optional_fields.embellish` adds optional, schema-allowed fields to every
   answer of the CSMS (a module of its own: the session calls it, and this one needs the session).
 
-The variables it reads and writes are ones the suite's cases never depend on, and it writes back
-only the value the station has just reported, so nothing in the station's behaviour changes.
+The variables its plan reads and writes are ones the suite's cases never depend on, and it writes
+back only the value the station has just reported, so nothing in the station's behaviour changes;
+a read-back only reads what the CSMS itself has just written.
 """
 from __future__ import annotations
 
