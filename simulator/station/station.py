@@ -156,9 +156,7 @@ class Expectation:
             others = [p for a, p in self.station.unexpected[self.since:] if a == self.action]
             if not others or self.station.problem or isinstance(failure, ConnectionLost):
                 raise
-            # the one most like the step's is likely the CSMS's answer to it; of equally close ones the
-            # latest (what the CSMS sends on its own after an earlier write comes before the answer)
-            closest = min(reversed(others), key=self.mismatches)
+            closest = min(others, key=self.mismatches)  # the one most like the step's: likely the CSMS's answer to it
             field = self.mismatch(closest)
             if not field:
                 raise CaseFailure(f"{failure}; the CSMS sent instead: "
