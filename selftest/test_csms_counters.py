@@ -99,7 +99,7 @@ async def test_charging_profile_ids(station: Station) -> None:
     """Two new profiles (no id given) of different stackLevel on one EVSE get different ids."""
     cp = station
     start = sc.utc_now()
-    profiles = [sc.profile("TxDefaultProfile", "Absolute", level, sc.schedule("A", 6 + level, start=start))
+    profiles = [sc.profile("TxDefaultProfile", "Absolute", level, sc.schedule(cp, "A", 6 + level, start=start))
                 for level in (1, 2)]
     ids = await asked_back_to_back(cp, "SetChargingProfile",
                                    *(actions.set_charging_profile(cp.id, 1, p) for p in profiles),
