@@ -301,11 +301,18 @@ class Store:
     def set_running_cost(self, station: str, transaction_id: str, total_cost: float) -> None:
         self._x("INSERT OR REPLACE INTO running_costs VALUES (?, ?, ?)", (station, transaction_id, total_cost))
     # ------------------------------------------------------------ charging profiles (block K)
-    def save_profile(self, station: str, evse: int, profile: dict[str, Any], source: str = "CSO") -> None:
-        """Keep a profile the station accepted (a known id is replaced, K01.FR.05)."""
+    def save_profile(self, station: str, evse: int, profile: dict[str, Any], source: str = "CSO",
+                     *, reported: bool = False) -> None:
+        """Keep a profile the station accepted (a known id is replaced, K01.FR.05). ``reported``: the
+        station reports it holds it (ReportChargingProfiles); a profile the CSMS set keeps the moment
+        it was set, so "the profile set last" stays the one the CSMS sent last."""
+        set_at = time.time()
+        if reported:
+            row = self._one("SELECT set_at FROM charging_profiles WHERE station = ? AND id = ?", (station, profile["id"]))
+            set_at = row["set_at"] if row else set_at
         self._x("INSERT OR REPLACE INTO charging_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (station, profile["id"], evse, profile["chargingProfilePurpose"], profile["chargingProfileKind"],
-                 profile["stackLevel"], profile.get("transactionId"), source, json.dumps(profile), time.time()))
+                 profile["stackLevel"], profile.get("transactionId"), source, json.dumps(profile), set_at))
 
     def profiles(self, station: str, **where: Any) -> list[sqlite3.Row]:
         """Stored profiles of the station, filtered by column values (None values ignored)."""

@@ -253,7 +253,7 @@ def report_charging_profiles(session: "CsmsSession", payload: dict[str, Any]) ->
     if session.csms.fault(REJECT_REPORTS):
         return CallErrorReply("InternalError", "charging profile reports are not processed")
     for profile in payload["chargingProfile"]:
-        session.store.save_profile(session.id, payload["evseId"], profile, payload["chargingLimitSource"])
+        session.store.save_profile(session.id, payload["evseId"], profile, payload["chargingLimitSource"], reported=True)
     return {}
 
 
