@@ -8,6 +8,7 @@ import binascii
 import hmac
 import json
 import logging
+import random
 from http import HTTPStatus
 from typing import Any, Iterator
 
@@ -19,7 +20,7 @@ from websockets.http11 import Request, Response
 from simulator.wire.protocol import SUBPROTOCOL
 
 from . import handlers  # noqa: F401  (registers the behaviour)
-from .busy import BusyStation, Step, plan
+from .busy import BusyStation, Step, plan, read_back_rng
 from .central import CentralSystem, CsmsSession
 from .config import CsmsConfig
 from .registry import ActionError
@@ -34,6 +35,7 @@ class CsmsServer(CentralSystem):
     def __init__(self, config: CsmsConfig) -> None:
         super().__init__(config)
         self.busy_plans: dict[str, Iterator[Step]] = {}  # per station, continued across its connections
+        self.busy_read_backs: dict[str, random.Random] = {}  # likewise
         self._servers: list[Any] = []
         self.ws_port: int | None = None
         self.wss_port: int | None = None
@@ -172,7 +174,10 @@ class CsmsServer(CentralSystem):
                 session.later(session.request("GetTransactionStatus", {"transactionId": tx["id"]}))
         if self.option("busy"):  # starts sending once the station is accepted; ends with the session
             steps = self.busy_plans.setdefault(station_id, plan(self.seed, station_id))
-            session.later(BusyStation(session, steps).run())
+            read_backs = self.busy_read_backs.setdefault(station_id, read_back_rng(self.seed, station_id))
+            busy = BusyStation(session, steps, read_backs)
+            session.after_answer = busy.after_answer
+            session.later(busy.run())
         try:
             await session.serve()
         finally:

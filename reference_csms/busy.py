@@ -8,11 +8,17 @@ against such a CSMS; with this option the reference CSMS is one, reproducibly:
   for to every station the CSMS has accepted on its connection, following the station's
   :func:`plan` (``random.Random(seed + a stable hash of the station id)``, continued across the
   station's connections, so a failing run can be replayed with the same seed);
+- after every write the station accepted it reads back what it wrote, a moment later and with
+  content of its own (:data:`READ_BACK`: GetChargingProfiles after Set/ClearChargingProfile,
+  GetDisplayMessages after Set/ClearDisplayMessage, GetLocalListVersion after SendLocalList,
+  GetVariables after SetVariables, GetInstalledCertificateIds after Install/DeleteCertificate),
+  its details and delay from the station's :func:`read_back_rng`;
 - :func:`~reference_csms.optional_fields.embellish` adds optional, schema-allowed fields to every
   answer of the CSMS (a module of its own: the session calls it, and this one needs the session).
 
-The variables it reads and writes are ones the suite's cases never depend on, and it writes back
-only the value the station has just reported, so nothing in the station's behaviour changes.
+The variables its plan reads and writes are ones the suite's cases never depend on, and it writes
+back only the value the station has just reported, so nothing in the station's behaviour changes;
+a read-back only reads what the CSMS itself has just written.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
-    from .central import CsmsSession
+    from .central import CsmsSession, Payload
 
 log = logging.getLogger("reference_csms")
 
@@ -67,6 +73,15 @@ KINDS: dict[str, int] = {
 
 _request_ids = itertools.count(1_000_001)  # requestIds of busy reports, apart from the operator's
 
+#: How long after the answer to a write its read-back goes out (s): at once (three times in four,
+#: seeded) or a moment later, as a real CSMS's (some 20 ms). A real operator takes far longer than that to
+#: ask for a case's next request; this CSMS's own action API takes a few ms, so a read-back sent at
+#: once comes after the harness asked the operator and before the CSMS's answer to it, just where
+#: a wait must tell them apart by content.
+READ_BACK_DELAY = (0.0, 0.02)
+#: GetVariables items per read-back: within every station's DeviceDataCtrlr.ItemsPerMessage.
+READ_BACK_ITEMS = 3
+
 
 @dataclass(frozen=True)
 class Step:
@@ -100,6 +115,98 @@ def _item(var: Var, **extra: Any) -> dict[str, Any]:
     return {"component": {"name": component}, "variable": v, **extra}
 
 
+def read_back_rng(seed: int, station_id: str) -> random.Random:
+    """The station's random source of read-back details and delays (apart from :func:`plan`)."""
+    return random.Random(f"read-back:{seed}:{station_id}")
+
+
+def _numbered(payload: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """The payload with a busy requestId taken when it goes out."""
+    return lambda: {"requestId": next(_request_ids), **payload}
+
+
+# ---------------------------------------------------------------- read-backs after a write
+# Each gives the read-back of an accepted write (payload sent, answer) with content of the CSMS's
+# own, or None. The content is what a CSMS that refreshes its view would ask, and never a filter
+# the operator's actions ask for alone (one criterion): told apart by content, as every one must be.
+def _accepted(answer: dict[str, Any]) -> bool:
+    return answer.get("status") == "Accepted"
+
+
+def _profiles_after_set(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    """The profile just set, on its EVSE (by id, and by purpose too or not)."""
+    if not _accepted(answer):
+        return None
+    profile = payload["chargingProfile"]
+    criteria: dict[str, Any] = {"chargingProfileId": [profile["id"]]}
+    if rng.random() < 0.5:
+        criteria["chargingProfilePurpose"] = profile["chargingProfilePurpose"]
+    return _numbered({"evseId": payload["evseId"], "chargingProfile": criteria})
+
+
+def _profiles_after_clear(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    """What is left of the cleared profile (by id), or of its EVSE and purpose, or of the CSO's."""
+    if not _accepted(answer):
+        return None
+    if "chargingProfileId" in payload:
+        return _numbered({"chargingProfile": {"chargingProfileId": [payload["chargingProfileId"]]}})
+    criteria = payload.get("chargingProfileCriteria") or {}
+    request: dict[str, Any] = {"chargingProfile": {"chargingProfilePurpose": criteria["chargingProfilePurpose"]}
+                               if "chargingProfilePurpose" in criteria else {"chargingLimitSource": ["CSO"]}}
+    if "evseId" in criteria:
+        request["evseId"] = criteria["evseId"]
+    return _numbered(request)
+
+
+def _messages_after_set(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    """The message just set, by its id, priority and (when it has one) state."""
+    if not _accepted(answer):
+        return None
+    info = payload["message"]
+    request: dict[str, Any] = {"id": [info["id"]], "priority": info["priority"]}
+    if "state" in info:
+        request["state"] = info["state"]
+    return _numbered(request)
+
+
+def _messages_after_clear(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    """Whether the cleared message is gone."""
+    return _numbered({"id": [payload["id"]]}) if _accepted(answer) else None
+
+
+def _version_after_list(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    return {} if _accepted(answer) else None
+
+
+def _variables_after_set(payload: dict[str, Any], answer: dict[str, Any], rng: random.Random) -> "Payload | None":
+    """The variables the station took, as it now reports them."""
+    items = [{k: r[k] for k in ("component", "variable", "attributeType") if k in r}
+             for r in answer.get("setVariableResult", []) if r.get("attributeStatus") in ("Accepted", "RebootRequired")]
+    return {"getVariableData": items[:READ_BACK_ITEMS]} if items else None
+
+
+def _certificates_after_install(payload: dict[str, Any], answer: dict[str, Any],
+                                rng: random.Random) -> "Payload | None":
+    return {"certificateType": [payload["certificateType"]]} if _accepted(answer) else None
+
+
+def _certificates_after_delete(payload: dict[str, Any], answer: dict[str, Any],
+                               rng: random.Random) -> "Payload | None":
+    return {} if _accepted(answer) else None
+
+
+#: write -> (the read-back's action, its content)
+READ_BACK: dict[str, tuple[str, Callable[[dict[str, Any], dict[str, Any], random.Random], "Payload | None"]]] = {
+    "SetChargingProfile": ("GetChargingProfiles", _profiles_after_set),
+    "ClearChargingProfile": ("GetChargingProfiles", _profiles_after_clear),
+    "SetDisplayMessage": ("GetDisplayMessages", _messages_after_set),
+    "ClearDisplayMessage": ("GetDisplayMessages", _messages_after_clear),
+    "SendLocalList": ("GetLocalListVersion", _version_after_list),
+    "SetVariables": ("GetVariables", _variables_after_set),
+    "InstallCertificate": ("GetInstalledCertificateIds", _certificates_after_install),
+    "DeleteCertificate": ("GetInstalledCertificateIds", _certificates_after_delete)}
+
+
 class BusyStation:
     """Sends one connected station the next requests of its :func:`plan` while the CSMS has it
     accepted (the plan goes on where the station's previous connection left it).
@@ -114,9 +221,37 @@ class BusyStation:
       queue ahead of the CSMS's own requests.
     """
 
-    def __init__(self, session: "CsmsSession", steps: Iterator[Step]) -> None:
+    def __init__(self, session: "CsmsSession", steps: Iterator[Step], read_backs: random.Random) -> None:
         self.session = session
         self.steps = steps
+        self.read_backs = read_backs
+
+    def after_answer(self, action: str, payload: dict[str, Any], answer: dict[str, Any]) -> None:
+        """A request of the CSMS was answered: when it was a write the station accepted, read back
+        what it wrote a moment later (``CsmsSession.after_answer``). The read-back waits for the
+        session's request lock like any request of the CSMS (never skipped: a real CSMS queues it)."""
+        if action not in READ_BACK:
+            return
+        read_action, content = READ_BACK[action]
+        rng = random.Random(self.read_backs.getrandbits(32))
+        delay = rng.uniform(*READ_BACK_DELAY) if rng.random() < 0.25 else 0.0
+        try:
+            request = content(payload, answer, rng)
+        except (KeyError, TypeError) as e:  # a write the CSMS sent broken on purpose (a fault)
+            log.info("%s: no read-back of %s: %r", self.session.id, action, e)
+            return
+        if request is not None:
+            self.session.later(self._read_back(read_action, request, delay))
+
+    async def _read_back(self, action: str, request: "Payload", delay: float) -> None:
+        session = self.session
+        if delay:
+            await asyncio.sleep(delay)
+        if not session.in_service.is_set():
+            return
+        log.debug("%s: busy read-back %s", session.id, action)
+        await session.request(action, request, timeout=min(ANSWER_TIMEOUT, session.csms.config.request_timeout),
+                              busy=True)
 
     async def run(self) -> None:
         session = self.session
@@ -130,7 +265,7 @@ class BusyStation:
             except Exception as e:  # RequestFailed, a closed connection: never a crash
                 log.info("%s: busy %s: %s", session.id, step.kind, e)
 
-    async def _send(self, kind: str, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    async def _send(self, kind: str, action: str, payload: "Payload") -> dict[str, Any] | None:
         """Send one busy request unless the session says no; its answer, None when skipped."""
         session = self.session
         if not session.busy_may_send(action):
@@ -156,15 +291,14 @@ class BusyStation:
         await self._send("SetVariables", "SetVariables", {"setVariableData": [_item(var, attributeValue=value)]})
 
     async def get_base_report(self, rng: random.Random) -> None:
-        await self._send("GetBaseReport", "GetBaseReport",
-                         {"requestId": next(_request_ids), "reportBase": rng.choice(REPORT_BASES)})
+        await self._send("GetBaseReport", "GetBaseReport", _numbered({"reportBase": rng.choice(REPORT_BASES)}))
 
     async def get_report(self, rng: random.Random) -> None:
-        payload: dict[str, Any] = {"requestId": next(_request_ids), "componentVariable": [
+        payload: dict[str, Any] = {"componentVariable": [
             {"component": {"name": name}} for name in rng.sample(REPORT_COMPONENTS, rng.randint(1, 2))]}
         if rng.random() < 0.5:
             payload["componentCriteria"] = [rng.choice(CRITERIA)]
-        await self._send("GetReport", "GetReport", payload)
+        await self._send("GetReport", "GetReport", _numbered(payload))
 
     # The two triggers differ from the ones the suite's operator asks for (Heartbeat without an EVSE,
     # StatusNotification of one EVSE): a busy request with exactly a step's content, sent in the
@@ -193,8 +327,8 @@ class BusyStation:
         await self._send("GetVariablesUnrelated", "GetVariables", {"getVariableData": items})
 
     async def get_report_unrelated(self, rng: random.Random) -> None:
-        await self._send("GetReportUnrelated", "GetReport", {
-            "requestId": next(_request_ids), "componentVariable": [{"component": {"name": "ClockCtrlr"}}]})
+        await self._send("GetReportUnrelated", "GetReport", _numbered({
+            "componentVariable": [{"component": {"name": "ClockCtrlr"}}]}))
 
 
 BUILDERS: dict[str, Callable[[BusyStation, random.Random], Any]] = {

@@ -30,6 +30,11 @@ ASKED_BY = {"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport"}
 TRIGGERED_AS = {"SignChargingStationCertificate": "SignCertificate", "SignV2GCertificate": "SignCertificate",
                 "SignCombinedCertificate": "SignCertificate"}
 
+#: A request's payload, or what builds it the moment it is sent: a counter (requestId, list
+#: version, profile or message id) is taken then, so that requests asked back to back, or queued
+#: behind a slow station's answer, never carry the same number.
+Payload = dict[str, Any] | Callable[[], dict[str, Any]]
+
 
 class CentralSystem:
     def __init__(self, config: CsmsConfig) -> None:
@@ -46,6 +51,16 @@ class CentralSystem:
         self.store = Store(config.database)
         self.store.load(config)
         self.sessions: dict[str, CsmsSession] = {}
+        self._issued: dict[tuple[str, str], int] = {}  # the last number of each counter (issue)
+
+    def issue(self, station_id: str, kind: str, at_least: int) -> int:
+        """The next number of one of a station's counters (``kind``: profile id, message id …):
+        ``at_least`` (above what the store holds) and above every number issued before, also one
+        whose request the station refused or has not answered yet."""
+        key = (station_id, kind)
+        number = max(at_least, self._issued.get(key, 0) + 1)
+        self._issued[key] = number
+        return number
 
     def option(self, name: str) -> bool:
         return name in self.config.options
@@ -99,6 +114,9 @@ class CsmsSession(ChargePoint):
         self.asked_for: set[str] = set()  # actions the station may send before it is accepted
         self.wanted: Counter[str] = Counter()  # the CSMS's own (non-busy) requests queued or in flight
         self.in_service = asyncio.Event()  # accepted on this connection: busy requests may go out
+        #: called with (action, payload sent, answer) after each request of the CSMS (not of option
+        #: busy) the station answered; option busy reads back what the CSMS wrote with it
+        self.after_answer: Callable[[str, dict[str, Any], dict[str, Any]], None] | None = None
 
     @property
     def accepted(self) -> bool:
@@ -196,35 +214,40 @@ class CsmsSession(ChargePoint):
         lock_wanted = any(self.wanted.values()) or self._lock.locked()
         return self.in_service.is_set() and not same_action and not lock_wanted
 
-    async def request(self, action: str, payload: dict[str, Any],
+    async def request(self, action: str, payload: Payload,
                       on_answer: Callable[[dict[str, Any]], Any] | None = None, *,
                       timeout: float | None = None, busy: bool = False, validate: bool = True) -> dict[str, Any]:
         """Send a CSMS→CS request and return the answer; RequestFailed when there is none.
 
+        ``payload`` may be a function that builds it: it runs under the session's request lock,
+        right before the request goes out, after every earlier request's answer was taken in.
         ``on_answer`` (synchronous) runs the moment the CALLRESULT is read, before any later
         frame or connection is handled: a station that answers and at once reconnects (e.g. with
         its new password) finds the CSMS's state already updated. ``busy`` marks a request of the
         busy option: it waits ``timeout`` at most and opens no B02.FR.09 exception (it only goes to
         accepted stations). ``validate`` False: only for a named fault that sends a schema-invalid
         request on purpose."""
-        problem = schema_problem(action, CALL, payload) if validate else None
-        if problem:
-            raise RequestFailed(f"{action}Request would break the schema: {problem}")
         if busy:
-            return await self._exchange(action, payload, on_answer, timeout)
-        asked = payload.get("requestedMessage") if action == "TriggerMessage" else ASKED_BY.get(action)
-        if asked:
-            self.asked_for.add(TRIGGERED_AS.get(asked, asked))
+            return await self._exchange(action, payload, on_answer, timeout, busy=True, validate=validate)
         self.wanted[action] += 1
         try:
-            return await self._exchange(action, payload, on_answer, timeout)
+            return await self._exchange(action, payload, on_answer, timeout, busy=False, validate=validate)
         finally:
             self.wanted[action] -= 1
 
-    async def _exchange(self, action: str, payload: dict[str, Any],
-                        on_answer: Callable[[dict[str, Any]], Any] | None, timeout: float | None) -> dict[str, Any]:
-        """One request and its answer under the session's request lock."""
+    async def _exchange(self, action: str, payload: Payload, on_answer: Callable[[dict[str, Any]], Any] | None,
+                        timeout: float | None, *, busy: bool, validate: bool) -> dict[str, Any]:
+        """One request and its answer under the session's request lock (the payload built there)."""
         async with self._lock:
+            if callable(payload):
+                payload = payload()
+            problem = schema_problem(action, CALL, payload) if validate else None
+            if problem:
+                raise RequestFailed(f"{action}Request would break the schema: {problem}")
+            if not busy:  # what the station sends because the CSMS asked is not refused (B02.FR.09)
+                asked = payload.get("requestedMessage") if action == "TriggerMessage" else ASKED_BY.get(action)
+                if asked:
+                    self.asked_for.add(TRIGGERED_AS.get(asked, asked))
             unique_id = str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()
             self._pending[unique_id] = future
@@ -242,6 +265,8 @@ class CsmsSession(ChargePoint):
         if frame[0] == CALLERROR:
             raise RequestFailed(f"{action}Request answered with CALLERROR {frame[2]}")
         self.store.log(self.id, "in", action + "Response", frame[2])
+        if self.after_answer is not None and not busy:  # busy's own write-backs write what was just read
+            self.after_answer(action, payload, frame[2])
         return frame[2]
 
     def later(self, coro: Awaitable[Any]) -> None:

@@ -5,10 +5,12 @@ The CSMS decides only from what is stored here and from OCPP's rules.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from .config import CsmsConfig
@@ -299,11 +301,18 @@ class Store:
     def set_running_cost(self, station: str, transaction_id: str, total_cost: float) -> None:
         self._x("INSERT OR REPLACE INTO running_costs VALUES (?, ?, ?)", (station, transaction_id, total_cost))
     # ------------------------------------------------------------ charging profiles (block K)
-    def save_profile(self, station: str, evse: int, profile: dict[str, Any], source: str = "CSO") -> None:
-        """Keep a profile the station accepted (a known id is replaced, K01.FR.05)."""
+    def save_profile(self, station: str, evse: int, profile: dict[str, Any], source: str = "CSO",
+                     *, reported: bool = False) -> None:
+        """Keep a profile the station accepted (a known id is replaced, K01.FR.05). ``reported``: the
+        station reports it holds it (ReportChargingProfiles); a profile the CSMS set keeps the moment
+        it was set, so "the profile set last" stays the one the CSMS sent last."""
+        set_at = time.time()
+        if reported:
+            row = self._one("SELECT set_at FROM charging_profiles WHERE station = ? AND id = ?", (station, profile["id"]))
+            set_at = row["set_at"] if row else set_at
         self._x("INSERT OR REPLACE INTO charging_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (station, profile["id"], evse, profile["chargingProfilePurpose"], profile["chargingProfileKind"],
-                 profile["stackLevel"], profile.get("transactionId"), source, json.dumps(profile), time.time()))
+                 profile["stackLevel"], profile.get("transactionId"), source, json.dumps(profile), set_at))
 
     def profiles(self, station: str, **where: Any) -> list[sqlite3.Row]:
         """Stored profiles of the station, filtered by column values (None values ignored)."""
@@ -571,5 +580,16 @@ def energy_wh(meter_values: list[dict[str, Any]]) -> float | None:
             multiplier = (sv.get("unitOfMeasure") or {}).get("multiplier", 0)
             if unit == "kWh":
                 value *= 1000
-            found = value * (10 ** multiplier)
+            found = scaled(value, multiplier)
     return found
+
+
+def scaled(value: float, multiplier: int) -> float | None:
+    """value × 10^multiplier (OCPP's unitOfMeasure.multiplier has no bounds); None when that is
+    no finite number, as for a multiplier of 309: such a reading tells nothing usable."""
+    if value == 0 or multiplier < -400:  # below the smallest float: zero
+        return 0.0
+    if multiplier > 400:  # above the largest
+        return None
+    result = float(Decimal(repr(float(value))).scaleb(multiplier))
+    return result if math.isfinite(result) else None

@@ -26,8 +26,10 @@ FAULTS = {
         # the TxDefaultProfile became a TxProfile without a transaction: the station refuses it
         "TC_K_32": r"TC_K_32 step 1: \(harness\) the profile expected valid by OCPP K01, the station refused it: "
                    r"no transaction on the EVSE for a TxProfile",
-        "TC_K_52": r"TC_K_52 step 1: GetChargingProfilesRequest \(evseId 1, criteria \{'chargingProfilePurpose': "
-                   r"'TxDefaultProfile'\}\) selects none of the profiles the station holds"},
+        # step 1 takes only a request that selects the held external limit; the one sent did not
+        "TC_K_52": r"TC_K_52 step 1: no GetChargingProfilesRequest selecting the held ChargingStationExternalConstraints "
+                   r"profile from the CSMS within 3 s .*; the CSMS sent instead: GetChargingProfilesRequest .*"
+                   r"\"chargingProfilePurpose\": \"TxDefaultProfile\""},
     "wrong_profile_kind": {
         **at(1, PROFILE + "chargingProfileKind",
              ("TC_K_01", "TC_K_02", "TC_K_03", "TC_K_04", "TC_K_10", "TC_K_15", "TC_K_19", "TC_K_70")),

@@ -168,6 +168,37 @@ async def test_an_unarmed_expectation_takes_nothing_that_came_before(station: St
     assert later.arrived
 
 
+async def test_an_action_without_content_counts_only_what_comes_after_it_was_asked(station: Station) -> None:
+    """GetLocalListVersion carries nothing of the operator's: one the CSMS sent before the operator
+    was asked (its own read-back after a write) is no answer, the one after is."""
+    await booted(station)
+    action = actions.get_local_list_version(station.id)
+    step = station.expecting(action)
+    assert not step.armed
+    await station.operator.request(action)  # the CSMS sends one before the step asks
+    for _ in range(100):
+        if station.unexpected:
+            break
+        await asyncio.sleep(0.02)
+    assert not step.arrived and station.unexpected[-1][0] == "GetLocalListVersion"
+    await step.wait(1)  # the operator is asked now: the next one counts
+    assert step.arrived
+
+
+async def test_a_read_back_is_told_from_the_step_by_its_filters(station: Station) -> None:
+    """GetDisplayMessages by priority: a request by id and priority (a CSMS's read-back) is not the step's."""
+    await booted(station)
+    step = station.expecting(actions.get_display_messages(station.id, priority="InFront"))
+    assert not step.matches({"requestId": 1, "id": [1], "priority": "InFront"})
+    assert not step.matches({"requestId": 1})
+    assert step.matches({"requestId": 2, "priority": "InFront"})
+    profiles = station.expecting(actions.get_charging_profiles(station.id, {"chargingProfileId": [3]}))
+    assert not profiles.matches({"requestId": 1, "evseId": 1, "chargingProfile": {"chargingProfileId": [3]}})
+    assert profiles.matches({"requestId": 2, "chargingProfile": {"chargingProfileId": [3]}})
+    station.forget(step)
+    station.forget(profiles)
+
+
 async def test_the_operator_time_counts_inside_the_wait(csms: Any) -> None:
     """A blocking operator hook does not double the wait: the step fails at CSMS_ACTION_TIMEOUT."""
     set_case("TC_X_03")

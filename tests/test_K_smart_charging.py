@@ -566,7 +566,11 @@ async def test_TC_K_52_external_constraints_in_report(cp: Station, settings: Set
     e = settings.CONFIGURED_EVSE_ID
     await booted(cp)
     sc.hold(cp, e, "ChargingStationExternalConstraints", stack_level=0, amps=16, source="EMS")
-    request = await get_profiles(cp, e, {"chargingProfilePurpose": "ChargingStationExternalConstraints"})
+    # Part 6 validates nothing at step 1: the step's request is any that selects the held external limit
+    request = await cp.expect(actions.get_charging_profiles(cp.id, {"chargingProfilePurpose":
+                                                                    "ChargingStationExternalConstraints"}, e), 1,
+                              reply=lambda p: sc.profiles_answer(cp, p), match=lambda p: bool(sc.selected(cp, p)),
+                              describe="selecting the held ChargingStationExternalConstraints profile")
     await profiles_report(cp, 1, 4, request)
 
 

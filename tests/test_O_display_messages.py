@@ -309,9 +309,10 @@ async def test_TC_O_11_get_display_message_unknown(cp: Station, settings: Settin
     if configured == unknown:
         fail("before step 1", f"the CSMS chose the configured message id {configured}, which is "
                               f"CONFIGURED_UNKNOWN_DISPLAY_MESSAGE_ID; set another unknown id")
-    request = await cp.expect(actions.get_display_messages(cp.id, ids=[unknown]), 1)  # answered Unknown
-    check(1, "id", request.get("id", ABSENT),
-          Rule(f"present without the configured message id {configured}", lambda ids: configured not in ids))
+    not_configured = Rule(f"present without the configured message id {configured}", lambda ids: configured not in ids)
+    request = await cp.expect(actions.get_display_messages(cp.id, ids=[unknown]), 1,  # answered Unknown
+                              match={"id": not_configured, "priority": ABSENT, "state": ABSENT})
+    check(1, "id", request.get("id", ABSENT), not_configured)
     await cp.still_connected()
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.wire.protocol import CALL, schema_problem
 
 from ..registry import ActionError, CallErrorReply, fault, on, operator_action
-from .common import send_request
+from .common import numbered, send_request
 
 if TYPE_CHECKING:
     from ..central import CentralSystem, CsmsSession
@@ -96,7 +96,7 @@ def log_status_notification(session: "CsmsSession", payload: dict[str, Any]) -> 
 # ------------------------------------------------------------ N02 monitoring reports
 @operator_action("GetMonitoringReport")
 async def get_monitoring_report(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = {"requestId": next(_report_ids)}
+    payload: dict[str, Any] = {"requestId": 0}  # the number is taken when the request goes out
     if params.get("monitoringCriteria"):
         payload["monitoringCriteria"] = list(params["monitoringCriteria"])
     if params.get("componentVariable"):
@@ -107,7 +107,8 @@ async def get_monitoring_report(csms: "CentralSystem", station_id: str, params: 
         payload["monitoringCriteria"] = ["ThresholdMonitoring"]
     if csms.fault(REPORT_NO_COMPONENTS):
         payload.pop("componentVariable", None)
-    return send_request(csms, station_id, "GetMonitoringReport", _checked(csms, "GetMonitoringReport", payload))
+    return send_request(csms, station_id, "GetMonitoringReport",
+                        numbered(_checked(csms, "GetMonitoringReport", payload), _report_ids))
 
 
 @on("NotifyMonitoringReport")

@@ -48,18 +48,24 @@ def _next(values: tuple[str, ...], value: str) -> str:
     return values[(values.index(value) + 1) % len(values)] if value in values else value
 
 
+def _new_id(csms: "CentralSystem", station_id: str, above: int = 0) -> int:
+    """The id of a new message: above the station's stored ones and every id issued before."""
+    stored = [m["id"] for m in csms.store.display_messages(station_id)]
+    return csms.issue(station_id, "display message id", max(stored + [above]) + 1)
+
+
 def _message_info(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The MessageInfo to send: a new message gets the next id after the station's stored ones; a
-    replacement (params id) starts from the stored message and takes what the params change."""
-    stored = csms.store.display_messages(station_id)
+    """The MessageInfo to send (built when the request goes out): a new message gets the next id
+    after the station's stored ones; a replacement (params id) starts from the stored message and
+    takes what the params change."""
     if params.get("id") is not None:
         base = csms.store.display_message(station_id, params["id"]) or {"id": params["id"]}
         info = {k: v for k, v in base.items() if k != "message"}
         content = dict(base.get("message", {}))
         if csms.fault(NEW_ID_ON_REPLACE):
-            info["id"] = max([m["id"] for m in stored] + [params["id"]]) + 1
+            info["id"] = _new_id(csms, station_id, params["id"])
     else:
-        info, content = {"id": max([m["id"] for m in stored], default=0) + 1}, {}
+        info, content = {"id": _new_id(csms, station_id)}, {}
     info.update({k: params[k] for k in MESSAGE_KEYS if params.get(k) is not None})
     content.update(params.get("message") or {})
     info["message"] = content
@@ -94,23 +100,30 @@ def _faulty(csms: "CentralSystem", station_id: str, info: dict[str, Any]) -> dic
 
 @operator_action("SetDisplayMessage")
 async def set_display_message(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    """O01/O02/O06: send the message; the station's Accepted stores (or replaces) it."""
-    info = _faulty(csms, station_id, _message_info(csms, station_id, params))
-    if "priority" not in info or not info["message"].get("content"):
+    """O01/O02/O06: send the message; the station's Accepted stores (or replaces) it. The id of a
+    new message is chosen when the request goes out."""
+    base = csms.store.display_message(station_id, params["id"]) if params.get("id") is not None else None
+    preview = {**(base or {}), **{k: params[k] for k in MESSAGE_KEYS if params.get(k) is not None},
+               "id": params.get("id") or 0, "message": {**(base or {}).get("message", {}), **(params.get("message") or {})}}
+    if "priority" not in preview or not preview["message"].get("content"):
         raise ActionError("SetDisplayMessage needs priority and message {format, content}")
-    payload = _checked("SetDisplayMessage", {"message": info})
+    _checked("SetDisplayMessage", {"message": preview})
+    sent: dict[str, Any] = {}
+
+    def build() -> dict[str, Any]:
+        sent["info"] = _faulty(csms, station_id, _message_info(csms, station_id, params))
+        return {"message": sent["info"]}
 
     def remember(answer: dict[str, Any]) -> None:
         if answer.get("status") == "Accepted":
-            csms.store.save_display_message(station_id, info)
-    result = send_request(csms, station_id, "SetDisplayMessage", payload, remember)
-    return {**result, "id": info["id"]}
+            csms.store.save_display_message(station_id, sent["info"])
+    return send_request(csms, station_id, "SetDisplayMessage", build, remember)
 
 
 @operator_action("GetDisplayMessages")
 async def get_display_messages(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """O03/O04: ask for all messages or those with the given ids / priority / state."""
-    payload: dict[str, Any] = {"requestId": next(_request_ids)}
+    payload: dict[str, Any] = {"requestId": 0}  # the requestId is taken when the request goes out
     for key in ("id", "priority", "state"):
         if params.get(key) is not None:
             payload[key] = params[key]
@@ -119,11 +132,13 @@ async def get_display_messages(csms: "CentralSystem", station_id: str, params: d
     elif csms.fault(FILTER_INVENTED) and len(payload) == 1:
         payload["priority"] = "NormalCycle"
     everything = len(payload) == 1
+    _checked("GetDisplayMessages", payload)
 
     def remember(answer: dict[str, Any]) -> None:
         if answer.get("status") == "Unknown" and everything:
             csms.store.remove_display_messages(station_id)  # the station holds none
-    return send_request(csms, station_id, "GetDisplayMessages", _checked("GetDisplayMessages", payload), remember)
+    return send_request(csms, station_id, "GetDisplayMessages",
+                        lambda: {**payload, "requestId": next(_request_ids)}, remember)
 
 
 @on("NotifyDisplayMessages")

@@ -75,31 +75,44 @@ async def _held(session: "CsmsSession") -> tuple[int, list[dict[str, Any]] | Non
 
 async def _update(session: "CsmsSession", update_type: str, add: list[dict[str, Any]],
                   remove: list[dict[str, Any]]) -> None:
+    """One SendLocalListRequest. Its versionNumber and content follow from the list the CSMS
+    records for the station at the moment the request goes out, after the answer to any update
+    before it was taken in (two updates asked back to back never share a version)."""
     csms, store = session.csms, session.store
-    version, content = await _held(session)
-    entries = [{"idToken": t, "idTokenInfo": token_info(session, t)} for t in add] + [{"idToken": t} for t in remove]
-    new_version = version + 1
-    sent_type = update_type
-    if csms.fault(VERSION_WRONG):
-        new_version = 0 if update_type == "Full" else version
-    if update_type == "Differential" and csms.fault(DIFFERENTIAL_AS_FULL):
-        sent_type = "Full"
-    if update_type == "Full" and csms.fault(DUPLICATE_ENTRIES):
-        entries = entries + entries
-    payload: dict[str, Any] = {"versionNumber": new_version, "updateType": sent_type}
-    if entries:
-        payload["localAuthorizationList"] = entries
-    answer = await session.request("SendLocalList", payload)
-    if answer["status"] != "Accepted":
-        store.forget_local_list(session.id)  # Failed / VersionMismatch: read the version again next time
-        return
-    if update_type == "Full":
-        installed: list[dict[str, Any]] | None = add
-    elif content is None:
-        installed = None
-    else:
-        installed = [t for t in content if t not in remove and t not in add] + add
-    store.set_local_list(session.id, new_version, installed)
+    await _held(session)
+    sent: dict[str, Any] = {}
+
+    def build() -> dict[str, Any]:
+        version, content = store.local_list(session.id) or (0, None)
+        entries = [{"idToken": t, "idTokenInfo": token_info(session, t)} for t in add] + \
+                  [{"idToken": t} for t in remove]
+        new_version = version + 1
+        sent_type = update_type
+        if csms.fault(VERSION_WRONG):
+            new_version = 0 if update_type == "Full" else version
+        if update_type == "Differential" and csms.fault(DIFFERENTIAL_AS_FULL):
+            sent_type = "Full"
+        if update_type == "Full" and csms.fault(DUPLICATE_ENTRIES):
+            entries = entries + entries
+        payload: dict[str, Any] = {"versionNumber": new_version, "updateType": sent_type}
+        if entries:
+            payload["localAuthorizationList"] = entries
+        sent.update(version=new_version, content=content)
+        return payload
+
+    def record(answer: dict[str, Any]) -> None:
+        if answer.get("status") != "Accepted":
+            store.forget_local_list(session.id)  # Failed / VersionMismatch: read the version again next time
+            return
+        content = sent["content"]
+        if update_type == "Full":
+            installed: list[dict[str, Any]] | None = add
+        elif content is None:
+            installed = None
+        else:
+            installed = [t for t in content if t not in remove and t not in add] + add
+        store.set_local_list(session.id, sent["version"], installed)
+    await session.request("SendLocalList", build, record)
 
 
 @operator_action("GetLocalListVersion")

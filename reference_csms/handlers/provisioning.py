@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..registry import ActionError, CallErrorReply, fault, on, operator_action
 from simulator.wire.protocol import CALL, schema_problem
 
-from .common import now_iso, send_request
+from .common import now_iso, numbered, send_request
 
 if TYPE_CHECKING:
     from ..central import CentralSystem, CsmsSession
@@ -48,7 +48,11 @@ def _checked(csms: "CentralSystem", action: str, payload: dict[str, Any]) -> dic
 
 def _send(csms: "CentralSystem", station_id: str, action: str, payload: dict[str, Any],
           on_answer: Any = None) -> dict[str, Any]:
-    return send_request(csms, station_id, action, _checked(csms, action, payload), on_answer)
+    """Send the operator's request; a requestId in the payload is a placeholder for the number
+    the request gets when it goes out."""
+    _checked(csms, action, payload)
+    built = numbered(payload, _request_ids) if "requestId" in payload else payload
+    return send_request(csms, station_id, action, built, on_answer)
 
 
 # ------------------------------------------------------------ CS → CSMS
@@ -73,8 +77,7 @@ def boot_notification(session: "CsmsSession", payload: dict[str, Any]) -> dict[s
         if session.profile > (session.store.station(session.id)["security_profile"] or 1):
             session.csms.raise_profile(session.id, session.profile)
         if csms.option("base_report_at_boot"):
-            session.later(session.request("GetBaseReport", {"requestId": next(_request_ids),
-                                                            "reportBase": "FullInventory"}))
+            session.later(session.request("GetBaseReport", numbered({"reportBase": "FullInventory"}, _request_ids)))
     else:
         interval = csms.config.pending_interval
         if status == "Pending" and csms.fault(CLOSE_PENDING):
@@ -183,12 +186,12 @@ async def get_base_report(csms: "CentralSystem", station_id: str, params: dict[s
         raise ActionError("reportBase must be ConfigurationInventory, FullInventory or SummaryInventory")
     if csms.fault(WRONG_REPORT_BASE):
         base = "FullInventory" if base != "FullInventory" else "ConfigurationInventory"
-    return _send(csms, station_id, "GetBaseReport", {"requestId": next(_request_ids), "reportBase": base})
+    return _send(csms, station_id, "GetBaseReport", {"requestId": 0, "reportBase": base})
 
 
 @operator_action("GetReport")
 async def get_report(csms: "CentralSystem", station_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = {"requestId": next(_request_ids)}
+    payload: dict[str, Any] = {"requestId": 0}
     for key in ("componentCriteria", "componentVariable"):
         if params.get(key):
             payload[key] = params[key]

@@ -89,19 +89,26 @@ def profile_problem(evse: int, profile: dict[str, Any]) -> str | None:
     return None
 
 
+def new_profile_id(csms: "CentralSystem", station_id: str) -> int:
+    """An id no profile of the station had: above the stored ones and every id issued before."""
+    return csms.issue(station_id, "charging profile id", csms.store.next_profile_id(station_id))
+
+
 def choose_id(csms: "CentralSystem", station_id: str, evse: int, profile: dict[str, Any]) -> int:
     """A stored profile of the same EVSE, purpose and stackLevel (and transaction) keeps its id
-    (the new one replaces it); otherwise a new id."""
+    (the new one replaces it); otherwise a new id. Called when the request goes out, so that a
+    profile accepted a moment before is seen."""
     for row in csms.store.profiles(station_id, evse=evse, purpose=profile["chargingProfilePurpose"],
                                    stack_level=profile["stackLevel"], source="CSO"):
         if row["transaction_id"] == profile.get("transactionId"):
             return row["id"]
-    return csms.store.next_profile_id(station_id)
+    return new_profile_id(csms, station_id)
 
 
 def prepared(csms: "CentralSystem", station_id: str, evse: Any, given: Any) -> dict[str, Any]:
     """The profile to send: checked by K01, its id chosen, a TxProfile bound to the EVSE's
-    ongoing transaction (K01.FR.03). ActionError when the operator asked for a broken one."""
+    ongoing transaction (K01.FR.03). ActionError when the operator asked for a broken one. Without
+    an id from the operator the id is chosen when the request goes out (``send_profile``)."""
     if not isinstance(evse, int) or isinstance(evse, bool) or evse < 0:
         raise ActionError("SetChargingProfile needs params.evseId (an integer >= 0)")
     if not isinstance(given, dict):
@@ -118,7 +125,6 @@ def prepared(csms: "CentralSystem", station_id: str, evse: Any, given: Any) -> d
             profile["transactionId"] = tx["id"]
         if csms.fault(TX_WITHOUT_ID):
             profile.pop("transactionId", None)
-    profile.setdefault("id", choose_id(csms, station_id, evse, profile))
     return profile
 
 
@@ -145,16 +151,23 @@ def broken(csms: "CentralSystem", profile: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_profile(csms: "CentralSystem", station_id: str, evse: int, profile: dict[str, Any]) -> dict[str, Any]:
-    """SetChargingProfileRequest; the profile is stored once the station accepts it."""
-    payload = {"evseId": evse, "chargingProfile": broken(csms, profile)}
-    problem = schema_problem("SetChargingProfile", CALL, payload)
+    """SetChargingProfileRequest; the profile (its id chosen when the request goes out, unless
+    given) is stored once the station accepts it."""
+    problem = schema_problem("SetChargingProfile", CALL,
+                             {"evseId": evse, "chargingProfile": broken(csms, {"id": 0, **profile})})
     if problem:
         raise ActionError(f"charging profile refused: {problem}")
+    sent: dict[str, Any] = {}
+
+    def build() -> dict[str, Any]:
+        chosen = {"id": choose_id(csms, station_id, evse, profile), **profile} if "id" not in profile else profile
+        sent.update(evseId=evse, chargingProfile=broken(csms, chosen))
+        return dict(sent)
 
     def keep(answer: dict[str, Any]) -> None:
         if answer.get("status") == "Accepted":
-            csms.store.save_profile(station_id, evse, payload["chargingProfile"])
-    return send_request(csms, station_id, "SetChargingProfile", payload, on_answer=keep)
+            csms.store.save_profile(station_id, evse, sent["chargingProfile"])
+    return send_request(csms, station_id, "SetChargingProfile", build, on_answer=keep)
 
 
 @operator_action("SetChargingProfile")
@@ -177,7 +190,7 @@ def remote_start_profile(csms: "CentralSystem", station_id: str, given: Any) -> 
     problem = profile_problem(1, profile)
     if problem:
         raise ActionError(f"charging profile refused: {problem}")
-    profile.setdefault("id", csms.store.next_profile_id(station_id))
+    profile.setdefault("id", new_profile_id(csms, station_id))
     return broken(csms, profile)
 
 
@@ -225,13 +238,13 @@ async def get_charging_profiles(csms: "CentralSystem", station_id: str, params: 
         criteria["stackLevel"] += 1
     if csms.fault(WRONG_SOURCE) and "chargingLimitSource" in criteria:
         criteria["chargingLimitSource"] = ["EMS" if s == "CSO" else "CSO" for s in criteria["chargingLimitSource"]]
-    payload: dict[str, Any] = {"requestId": next(_request_ids), "chargingProfile": criteria}
+    payload: dict[str, Any] = {"requestId": 0, "chargingProfile": criteria}  # requestId: when it goes out
     if params.get("evseId") is not None:
         payload["evseId"] = params["evseId"]
     problem = schema_problem("GetChargingProfiles", CALL, payload)
     if problem:
         raise ActionError(f"GetChargingProfiles refused: {problem}")
-    return send_request(csms, station_id, "GetChargingProfiles", payload)
+    return send_request(csms, station_id, "GetChargingProfiles", lambda: {**payload, "requestId": next(_request_ids)})
 
 
 @on("ReportChargingProfiles")
@@ -240,7 +253,7 @@ def report_charging_profiles(session: "CsmsSession", payload: dict[str, Any]) ->
     if session.csms.fault(REJECT_REPORTS):
         return CallErrorReply("InternalError", "charging profile reports are not processed")
     for profile in payload["chargingProfile"]:
-        session.store.save_profile(session.id, payload["evseId"], profile, payload["chargingLimitSource"])
+        session.store.save_profile(session.id, payload["evseId"], profile, payload["chargingLimitSource"], reported=True)
     return {}
 
 
@@ -288,24 +301,36 @@ def _seconds_until(text: str | None, default: float = 3600.0) -> float:
 PHASES = {"AC_single_phase": 1, "AC_two_phase": 2, "AC_three_phase": 3}
 
 
+#: What the CSMS assumes of an EV that reports no charging parameters of its kind (both are
+#: optional in ChargingNeedsType): the usual maximum of an AC connector (IEC 61851, 32 A), and of a
+#: DC charger (50 kW). The schedule then only bounds the EV by that.
+DEFAULT_AC_CURRENT = 32
+DEFAULT_DC_POWER = 50000
+
+
 def schedule_for_needs(needs: dict[str, Any]) -> dict[str, Any]:
     """A schedule that delivers the EV's energy by its departure: the constant current (AC) or
-    power (DC) that does it, within the EV's minimum and maximum."""
+    power (DC) that does it, within the EV's minimum and maximum. The kind follows the parameters
+    the EV sent, else its requestedEnergyTransfer."""
     charging = needs["chargingNeeds"]
     seconds = _seconds_until(charging.get("departureTime"))
     hours = seconds / 3600
-    ac = charging.get("acChargingParameters")
-    if ac is not None:
-        phases = PHASES.get(charging["requestedEnergyTransfer"], 3)
-        amps = math.ceil(ac["energyAmount"] / (hours * VOLTAGE * phases))
-        amps = min(max(amps, ac["evMinCurrent"]), ac["evMaxCurrent"])
+    ac, dc = charging.get("acChargingParameters"), charging.get("dcChargingParameters")
+    transfer = charging["requestedEnergyTransfer"]
+    if ac is not None or (dc is None and transfer in PHASES):
+        phases = PHASES.get(transfer, 3)
+        amps = DEFAULT_AC_CURRENT
+        if ac is not None:
+            amps = math.ceil(ac["energyAmount"] / (hours * VOLTAGE * phases))
+            amps = min(max(amps, ac["evMinCurrent"]), ac["evMaxCurrent"])
         period = {"startPeriod": 0, "limit": float(amps), "numberPhases": phases}
         unit = "A"
     else:
-        dc = charging.get("dcChargingParameters") or {}
-        watts = dc.get("evMaxPower") or dc["evMaxCurrent"] * dc["evMaxVoltage"]
-        if dc.get("energyAmount"):
-            watts = min(watts, math.ceil(dc["energyAmount"] / hours))
+        watts = DEFAULT_DC_POWER
+        if dc is not None:
+            watts = dc.get("evMaxPower") or dc["evMaxCurrent"] * dc["evMaxVoltage"]
+            if dc.get("energyAmount"):
+                watts = min(watts, math.ceil(dc["energyAmount"] / hours))
         period = {"startPeriod": 0, "limit": float(watts)}
         unit = "W"
     return {"id": 1, "startSchedule": now_iso(), "duration": int(seconds), "chargingRateUnit": unit,
@@ -313,22 +338,25 @@ def schedule_for_needs(needs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transaction_profile(session: "CsmsSession", evse: int, tx_id: str, needs: dict[str, Any]) -> dict[str, Any]:
-    profile: dict[str, Any] = {"stackLevel": ISO_STACK_LEVEL, "chargingProfilePurpose": "TxProfile",
-                               "chargingProfileKind": "Absolute", "transactionId": tx_id,
-                               "chargingSchedule": [schedule_for_needs(needs)]}
-    profile["id"] = choose_id(session.csms, session.id, evse, profile)
-    return profile
+    """The TxProfile for the EV's needs; its id is chosen when it is sent."""
+    return {"stackLevel": ISO_STACK_LEVEL, "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Absolute", "transactionId": tx_id, "chargingSchedule": [schedule_for_needs(needs)]}
 
 
 def _send_tx_profile(session: "CsmsSession", evse: int, profile: dict[str, Any]) -> None:
     """The transaction's TxProfile, stored when the station accepts it (no operator faults: the
-    CSMS computed it itself)."""
-    payload = {"evseId": evse, "chargingProfile": profile}
+    CSMS computed it itself); without an id it gets one when the request goes out."""
+    sent: dict[str, Any] = {}
+
+    def build() -> dict[str, Any]:
+        chosen = profile if "id" in profile else {"id": choose_id(session.csms, session.id, evse, profile), **profile}
+        sent.update(evseId=evse, chargingProfile=chosen)
+        return dict(sent)
 
     def keep(answer: dict[str, Any]) -> None:
         if answer.get("status") == "Accepted":
-            session.store.save_profile(session.id, evse, profile)
-    session.later(session.request("SetChargingProfile", payload, keep))
+            session.store.save_profile(session.id, evse, sent["chargingProfile"])
+    session.later(session.request("SetChargingProfile", build, keep))
 
 
 @on("NotifyEVChargingNeeds")

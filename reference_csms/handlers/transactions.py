@@ -132,9 +132,11 @@ def _token_info_for_event(session: "CsmsSession", payload: dict[str, Any], befor
     return info
 
 
-def _missing_seq_nos(tx: Any) -> set[int]:
-    seqs = json.loads(tx["seq_nos"])
-    return set(range(0, max(seqs) + 1)) - set(seqs) if seqs else set()
+def _seq_gap(tx: Any) -> bool:
+    """Whether a seqNo between 0 and the highest one received is missing (counted, not listed:
+    a seqNo may be any integer)."""
+    seqs = {s for s in json.loads(tx["seq_nos"]) if s >= 0}
+    return bool(seqs) and len(seqs) != max(seqs) + 1
 
 
 @on("TransactionEvent")
@@ -154,7 +156,7 @@ def transaction_event(session: "CsmsSession", payload: dict[str, Any]) -> Any:
         response["idTokenInfo"] = _token_info_for_event(session, payload, before)
     if payload["transactionInfo"].get("chargingState") == "Charging" and session.csms.fault(STOP_WHEN_CHARGING):
         session.later(session.request("RequestStopTransaction", {"transactionId": tx_id}))
-    if payload["eventType"] == "Ended" and _missing_seq_nos(tx):
+    if payload["eventType"] == "Ended" and _seq_gap(tx):
         # E14: events of T are still queued at the station; ask it about T once the answer is out (a
         # CSMS may; OCPP does not oblige it to, so no fault leaves it out: TC_E_31 then asks the operator)
         session.later(session.request("GetTransactionStatus", status_request(session.csms, tx_id)))

@@ -240,24 +240,33 @@ def clear_charging_profile(station: str, profile_id: int | None = None,
                   identity={key: PRESENT})
 
 
+PROFILE_CRITERIA = ("chargingProfilePurpose", "stackLevel", "chargingProfileId", "chargingLimitSource")
+
+
 def get_charging_profiles(station: str, criteria: dict[str, Any], evse: int | None = None) -> Action:
     """K09: ask for the installed profiles of the EVSE (all EVSEs when None) matching the criteria
     (chargingProfileId, stackLevel, chargingProfilePurpose, chargingLimitSource) with a requestId
-    of the CSMS's own, then take the ReportChargingProfilesRequests."""
+    of the CSMS's own, then take the ReportChargingProfilesRequests. Told apart by exactly that
+    evseId and those criteria (the others absent): a CSMS reads back every profile it sets with a
+    GetChargingProfilesRequest of its own (K09 allows it any moment)."""
     params: dict[str, Any] = {"chargingProfile": criteria}
     if evse is not None:
         params["evseId"] = evse
     where = "the whole station (no evseId)" if evse is None else f"evseId {evse}"
+    identity: dict[str, Any] = {"evseId": ABSENT if evse is None else evse}
+    identity.update({f"chargingProfile.{name}": criteria.get(name, ABSENT) for name in PROFILE_CRITERIA})
     return Action("GetChargingProfiles", station, params,
                   f"request the charging profiles of {where} filtered only by {json.dumps(criteria)}",
-                  request="GetChargingProfiles", identity={})
+                  request="GetChargingProfiles", identity=identity)
 
 
 def get_composite_schedule(station: str, evse: int, duration: int, unit: str) -> Action:
-    """K08: ask for the composite schedule of the EVSE (0 = the station) for duration s in unit."""
+    """K08: ask for the composite schedule of the EVSE (0 = the station) for duration s in unit;
+    told apart by EVSE and duration (a CSMS may poll composite schedules on its own)."""
     return Action("GetCompositeSchedule", station, {"evseId": evse, "duration": duration, "chargingRateUnit": unit},
                   f"request the composite schedule of {'the whole station (evseId 0)' if evse == 0 else f'EVSE {evse}'} "
-                  f"for {duration} s in {unit}", request="GetCompositeSchedule", identity={})
+                  f"for {duration} s in {unit}", request="GetCompositeSchedule",
+                  identity={"evseId": evse, "duration": duration})
 # ---------------------------------------------------------------- firmware (L)
 def update_firmware(station: str, location: str, signing_certificate: str, signature: str,
                     retrieve_date_time: str, install_date_time: str | None = None) -> Action:
@@ -297,13 +306,21 @@ def install_certificate(station: str, certificate_type: str, certificate: str) -
                   request="InstallCertificate", identity={})
 
 
+def containing(types: list[str]) -> Rule:
+    """A certificateType list that names every one of these types."""
+    return Rule(f"a list containing {', '.join(types)}",
+                lambda v: isinstance(v, list) and all(t in v for t in types))
+
+
 def get_installed_certificate_ids(station: str, certificate_types: list[str] | None) -> Action:
-    """M03: retrieve the installed certificates of these types (all types when None)."""
+    """M03: retrieve the installed certificates of these types (all types when None). Told apart by
+    the types (a CSMS reads back the certificates after its own Install/DeleteCertificate)."""
     params: dict[str, Any] = {"certificateType": certificate_types} if certificate_types else {}
     what = ", ".join(certificate_types) if certificate_types else "all types (no certificateType)"
     return Action("GetInstalledCertificateIds", station, params,
                   f"retrieve the installed certificates of {what} in one request",
-                  request="GetInstalledCertificateIds", identity={})
+                  request="GetInstalledCertificateIds",
+                  identity={"certificateType": containing(certificate_types) if certificate_types else ABSENT})
 
 
 def delete_certificate(station: str, certificate_type: str, certificate: str) -> Action:
@@ -312,7 +329,8 @@ def delete_certificate(station: str, certificate_type: str, certificate: str) ->
     station reported for it (M04.FR.07)."""
     return Action("DeleteCertificate", station, {"certificateType": certificate_type, "certificate": certificate},
                   f"delete the given {certificate_type} certificate from the station",
-                  request="GetInstalledCertificateIds", identity={})
+                  request="GetInstalledCertificateIds",
+                  identity={"certificateType": OneOf(ABSENT, containing([certificate_type]))})
 
 
 def generic(name: str, station: str, text: str, identity: dict[str, Any] | None = None,
@@ -435,10 +453,13 @@ def set_display_message(station: str, priority: str, content: str, message_forma
 
 def get_display_messages(station: str, ids: list[int] | None = None, priority: str | None = None,
                          state: str | None = None) -> Action:
+    """O03/O04: told apart by exactly the asked filter (the others absent): a CSMS reads back the
+    messages it sets or clears with a GetDisplayMessagesRequest of its own."""
     params: dict[str, Any] = {k: v for k, v in (("id", ids), ("priority", priority), ("state", state)) if v}
     what = ", ".join(f"{k} {v}" for k, v in params.items()) or "all"
     return Action("GetDisplayMessages", station, params, f"request the display messages of the station ({what})",
-                  request="GetDisplayMessages", identity={})
+                  request="GetDisplayMessages",
+                  identity={key: params.get(key, ABSENT) for key in ("id", "priority", "state")})
 
 
 def clear_display_message(station: str, message_id: int) -> Action:

@@ -490,13 +490,20 @@ class Station(ChargePoint):
         makes the CSMS send it: then the request and its ``match`` come from the action. A wait
         that identifies nothing beyond the request's kind must say ``why`` no other request of
         that kind can come (a busy CSMS sends GetVariables, SetVariables, GetBaseReport,
-        GetReport, TriggerMessage and GetTransactionStatus on its own at any moment)."""
+        GetReport, TriggerMessage and GetTransactionStatus on its own at any moment, and reads back
+        what it wrote: GetChargingProfiles, GetDisplayMessages, GetLocalListVersion, GetVariables,
+        GetInstalledCertificateIds). An operator action that identifies no more than the kind counts
+        only a request that comes after the operator was asked."""
         if not isinstance(action, str):
             trigger, action = action, action.request
         if trigger is not None and match is None and trigger.request == action:
             match = trigger.identity or None
             if match is None:
+                # Nothing in the request tells it from one the CSMS sends on its own (a refresh after
+                # its own write, a moment before): only a request that comes after the operator was
+                # asked counts (``wait`` arms it right before asking).
                 why = why or f"operator action {trigger.name} identifies no more than the request's kind"
+                armed = False
         if match is None and not why:
             harness_error(None, f"an expectation of {action}Request must match on content (match=...) "
                                 f"or say why it needs not (why=...)")
