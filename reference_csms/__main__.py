@@ -11,6 +11,8 @@ import asyncio
 import logging
 import sys
 
+from simulator.provisioning.manifest import pattern_ids
+
 from .app import CsmsServer
 from .config import CsmsConfig, StationReg, TariffReg, TokenReg
 from .registry import FAULTS
@@ -31,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=None, help="SQLite file (default: in memory)")
     parser.add_argument("--station", action="append", default=[], metavar="ID:PASSWORD[:PROFILE]",
                         help="register a station (repeatable)")
+    parser.add_argument("--load-stations", default=None, metavar="PATTERN:COUNT",
+                        help="register COUNT stations named by PATTERN with {n} from 0 (e.g. 'LOAD-{n:05d}:1000'), "
+                             "at security profile 1 with --load-password, for the load mode")
+    parser.add_argument("--load-password", default=None,
+                        help="password of the --load-stations (default with --suite: BASIC_AUTH_CP_PASSWORD)")
+    parser.add_argument("--heartbeat-interval", type=int, default=None,
+                        help="interval (s) of Accepted BootNotification answers, default 300")
     parser.add_argument("--token", action="append", default=[], metavar="IDTOKEN:TYPE[:STATUS[:GROUP[:EXPIRY]]]",
                         help="register an id token (repeatable; EXPIRY an ISO 8601 UTC time, past = expired)")
     parser.add_argument("--mo-root", default=None, help="PEM file of the MO/V2G root(s) trusted for contract "
@@ -50,15 +59,18 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in sorted(FAULTS.items()):
             print(f"{name:36} {text}")
         return 0
+    load_password = args.load_password
     if args.suite:
         from simulator.settings import SettingError, load_settings
         from .suite_config import config_from_settings
         try:
-            config = config_from_settings(load_settings())
+            settings = load_settings()
+            config = config_from_settings(settings)
         except SettingError as e:
             print(f"reference CSMS: {e}", file=sys.stderr)
             return 2
         config.ws_port, config.wss_port, config.api_port = 9000, 9443, 9080
+        load_password = load_password or settings.BASIC_AUTH_CP_PASSWORD
     elif args.manifest:
         from simulator.provisioning.manifest import Manifest
         from .suite_config import config_from_manifest
@@ -80,6 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         sid, _, rest = spec.partition(":")
         password, _, profile = rest.partition(":")
         config.stations.append(StationReg(sid, password or None, int(profile or 1)))
+    if args.load_stations:
+        pattern, _, count = args.load_stations.rpartition(":")
+        try:
+            if not count.isdigit() or not pattern:
+                raise ValueError(f"--load-stations {args.load_stations!r}: expected PATTERN:COUNT, e.g. 'LOAD-{{n:05d}}:1000'")
+            if not load_password:
+                raise ValueError("--load-stations needs --load-password (or --suite, which uses BASIC_AUTH_CP_PASSWORD)")
+            ids = pattern_ids(pattern, int(count))
+        except ValueError as e:
+            print(f"reference CSMS: {e}", file=sys.stderr)
+            return 2
+        config.stations += [StationReg(sid, load_password, 1) for sid in ids]
+    if args.heartbeat_interval is not None:
+        config.heartbeat_interval = args.heartbeat_interval
     for spec in args.token:
         parts = spec.split(":", 4)
         parts += [""] * (5 - len(parts))

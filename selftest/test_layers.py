@@ -26,7 +26,7 @@ LAYERS = (
     ("simulator.station",),
     ("simulator.probes",),
     ("simulator.reporting",),
-    ("simulator.bench", "simulator"),
+    ("simulator.bench", "simulator.load", "simulator"),
 )
 
 

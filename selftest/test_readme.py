@@ -3,6 +3,8 @@ are shortened (``--collect-only`` or one case), servers must come up and print w
 and ``cp env.example .env`` followed by the first command gives the same green run as without."""
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import shlex
@@ -76,6 +78,9 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
         assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
         return
     assert argv[0] == "./run", command
+    if argv[1:3] == ["--extra", "load"]:
+        load_command_runs(argv[3:], tmp_path)
+        return
     if argv[1:2] == ["pytest"]:
         done = run(shortened(argv, tmp_path / "reports"), {**FAST, **env})
         assert done.returncode == 0, command + "\n" + done.stdout[-2000:] + done.stderr[-2000:]
@@ -91,6 +96,51 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
     done = run(argv if ">" not in argv else argv[:argv.index(">")], env)
     assert done.returncode == 0, command + "\n" + done.stdout[-1000:] + done.stderr[-1000:]
     assert (done.stdout + done.stderr).strip(), command
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_command_runs(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A load command as written, made short (pytest's are too): Locust with 4 stations for 8 s against a
+    reference CSMS of its own on free ports; the web UI's run started and ended by Locust itself
+    (--autostart, --autoquit); a master with its workers on this machine. Nothing is installed here."""
+    from selftest.test_load import LOCUST, _reference_csms
+    if importlib.util.find_spec("locust") is None:
+        pytest.fail(LOCUST, pytrace=False)
+    if argv[:3] == ["python", "-m", "simulator.load"]:  # needs a CSMS and a run: selftest/test_load.py runs them
+        return
+    assert argv[:3] == ["locust", "-f", "simulator/load/locustfile.py"], argv
+    if "--worker" in argv:  # started below with the master's command
+        return
+    server, urls = _reference_csms(8)
+    short = {"--users": "4", "--spawn-rate": "4", "--run-time": "8s", "--host": urls["ws"]}
+    args = [sys.executable, "-m", "locust"] + [short.get(argv[i - 1], a) if i else a for i, a in enumerate(argv[1:], 1)]
+    args += ["--load-reports", str(tmp_path / "load"), "--only-summary"]
+    if "--headless" not in args:
+        args += ["--autostart", "--autoquit", "0", "--web-host", "127.0.0.1", "--web-port", str(_free_port())]
+    workers = []
+    try:
+        if "--master" in args:
+            port = str(_free_port())
+            args += ["--master-bind-port", port]
+            count = int(args[args.index("--expect-workers") + 1])
+            workers = [subprocess.Popen([sys.executable, "-m", "locust", "-f", argv[2], "--worker", "--master-port", port],
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       for _ in range(count)]
+        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        for worker in workers:
+            worker.wait(30)
+        server.terminate()
+        server.wait(10)
+    assert done.returncode == 0, " ".join(args) + "\n" + done.stdout[-2000:] + done.stderr[-2000:]
+    summary = json.loads((tmp_path / "load" / "load_summary.json").read_text())
+    assert summary["stations"]["peak_connected"] == 4 and summary["errors"] == {}, summary["errors"]
 
 
 def server_comes_up(argv: list[str], env: dict[str, str]) -> None:

@@ -15,6 +15,8 @@ before it here (``selftest/test_layers.py`` keeps it so):
 - ``station``     the simulated charging station, its default replies and the catalogue's reusable states
 - ``probes``      connection-level checks around a station (admission, TLS offers, preflight)
 - ``reporting``   the pytest plugin that writes the summary, HTML, Allure and JUnit views, and ``diff``
-- ``bench``       a benchmark of many stations against the reference CSMS (the only module that
-                  imports ``reference_csms``)
+- ``bench``       a benchmark of many stations against the reference CSMS
+- ``load``        the load mode on Locust (the optional ``load`` extra): many stations living a profile
+                  against one CSMS, exact metrics, and the suite run while they do. With ``bench`` the only
+                  layer that imports ``reference_csms`` (its station id patterns, its embedded CSMS)
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from simulator.provisioning.build import build, markdown, select
+from simulator.provisioning.build import build, load_stations, markdown, select
 from simulator.settings import SettingError, load_settings
 
 
@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="select cases as pytest's -k does, on case ids (-k TC_E, -k 'TC_B or TC_E')")
     parser.add_argument("--format", choices=("json", "md"), default="md",
                         help="json for scripts (python -m reference_csms --manifest reads it), md for people")
+    parser.add_argument("--load-stations", metavar="PATTERN:COUNT", default=None,
+                        help="also the load mode's stations (python -m simulator.load), e.g. 'LOAD-{n:05d}:1000'")
+    parser.add_argument("--load-security-profile", type=int, choices=(1, 2, 3), default=1,
+                        help="the load stations' security profile: 1 or 2 (password), 3 (client certificate)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -30,6 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: -k {args.keyword!r} selects no case", file=sys.stderr)
         return 5
     manifest = build(settings, cases)
+    if args.load_stations:
+        pattern, _, count = args.load_stations.rpartition(":")
+        try:
+            if not pattern or not count.isdigit():
+                raise ValueError(f"--load-stations {args.load_stations!r}: expected PATTERN:COUNT, e.g. 'LOAD-{{n:05d}}:1000'")
+            manifest.stations += load_stations(settings, pattern, int(count), args.load_security_profile)
+        except ValueError as e:
+            print(f"ERROR: {e}", file=sys.stderr)
+            return 2
     sys.stdout.write(manifest.to_json() if args.format == "json" else markdown(manifest) + "\n")
     return 0
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from simulator.provisioning.manifest import (CertificateItem, Connector, ContractService, Evse, FirmwareItem,
                                              Manifest, ServerCertificate, SetupNote, StationItem, TariffItem,
-                                             TokenItem, UrlItem)
+                                             TokenItem, UrlItem, pattern_ids)
 from simulator.settings import ROOT, Settings, named_stations, named_tokens
 from simulator.verdicts import catalogue
 
@@ -130,6 +130,16 @@ def build(s: Settings, cases: list[str] | None = None, csms: str | None = None) 
             notes.setdefault(_named(text, s), []).append(case)
     manifest.setup = [SetupNote(text, c) for text, c in notes.items()]
     return manifest
+
+
+def load_stations(s: Settings, pattern: str, count: int, security_profile: int = 1) -> list[StationItem]:
+    """The load mode's stations (``python -m simulator.load``): ids ``pattern`` with n = 0 … count-1, at
+    security profiles 1 and 2 with BASIC_AUTH_CP_PASSWORD, or at 3 with a client certificate (CN = id),
+    each with the suite's EVSEs; no case needs them."""
+    evses = [Evse(e, [Connector(1, s.CONFIGURED_CONNECTOR_TYPE)]) for e in range(1, s.CONFIGURED_NUMBER_OF_EVSES + 1)]
+    if security_profile == 3:
+        return [StationItem(i, [3], client_certificate_cn=i, evses=evses) for i in pattern_ids(pattern, count)]
+    return [StationItem(i, [1, 2], s.BASIC_AUTH_CP_PASSWORD, evses=evses) for i in pattern_ids(pattern, count)]
 
 
 def _named(text: str, s: Settings) -> str:

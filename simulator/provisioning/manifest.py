@@ -4,11 +4,35 @@ CSMS's ``--manifest``) can read it without the harness's stations or settings.""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 FORMAT = "ocpp201-csms-manifest/1"
+
+
+#: OCPP 2.0.1 Part 4: a station identity is an identifierString of at most 48 characters
+_IDENTITY = re.compile(r"[A-Za-z0-9*\-_=:+|@.]{1,48}")
+
+
+def pattern_ids(pattern: str, count: int, first: int = 0) -> list[str]:
+    """The station ids ``pattern.format(n=first) … pattern.format(n=first+count-1)`` (e.g.
+    ``LOAD-{n:05d}``), as the load mode names its stations; ValueError with one line for a pattern that
+    names no ``{n}``, repeats ids or makes an id OCPP refuses."""
+    if "{n" not in pattern:
+        raise ValueError(f"station id pattern {pattern!r} must contain {{n}} (e.g. LOAD-{{n:05d}})")
+    try:
+        ids = [pattern.format(n=n) for n in range(first, first + count)]
+    except (KeyError, IndexError, ValueError) as e:
+        raise ValueError(f"station id pattern {pattern!r}: {e}") from None
+    bad = next((i for i in ids if not _IDENTITY.fullmatch(i)), None)
+    if bad is not None:
+        raise ValueError(f"station id pattern {pattern!r} makes {bad!r}, not an OCPP identity "
+                         f"(1-48 of A-Z a-z 0-9 *-_=:+|@.)")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"station id pattern {pattern!r} repeats ids within {count} stations")
+    return ids
 
 
 @dataclass

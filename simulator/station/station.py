@@ -14,6 +14,7 @@ import json
 import random
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Sequence, TypeVar, Union
@@ -23,7 +24,7 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from simulator.pki.cert_store import CertificateStore
 from simulator.verdicts.checks import (CaseFailure, HarnessError, _equal, _show, current_case, fail, get_path,
-                                       harness_error, where)
+                                       harness_error, tagged, where)
 from simulator.station.counters import EMBEDDED, IdCounters, StateFileError, state_dir
 from simulator.station.device_model import DeviceModel
 from simulator.station.model import AuthorizationCache, Evse, LocalList, StationModel, Transaction
@@ -42,6 +43,21 @@ ENERGY = "Energy.Active.Import.Register"
 class ConnectionLost(CaseFailure):  # type: ignore[misc,valid-type]
     """The connection ended under a step; in a case's own step a failure like any other, in a
     follow-up message the station drops when it goes offline not a CSMS error."""
+    kind = "connection_lost"
+    detail: dict = {}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the metrics hook (``Station.on_outcome``) hears: each request of the station with the
+    seconds from its frame going out to its answer, and the failure it ended with (None: answered
+    well; else the raised exception, its ``kind`` in :func:`~simulator.verdicts.checks.failure_kind`);
+    ``by_csms`` for a CSMS request the station answered, and for a broken OCPP-J rule no step raises
+    (an answer to a messageId the station never sent)."""
+    action: str
+    seconds: float
+    failure: BaseException | None = None
+    by_csms: bool = False
 UNSET: Any = object()
 
 #: the station's normal answer to each CSMS request a case is not waiting for, and the follow-up
@@ -57,6 +73,11 @@ def _detail(error: BaseException) -> str:
     if isinstance(error, HarnessError):
         return text.split(": ", 1)[1] if text.startswith("TC_") and ": " in text else text
     return f"{error.__class__.__name__}: {text}" if text else error.__class__.__name__
+
+
+def _span(sent: list[float]) -> float:
+    """Seconds from a request's frame going out to its answer (to now when none came)."""
+    return (sent[1] if len(sent) > 1 else time.perf_counter()) - sent[0] if sent else 0.0
 
 
 def now_iso() -> str:
@@ -171,9 +192,11 @@ class Expectation:
 class Station(ChargePoint):
     def __init__(self, settings: Any, creds: Credentials, endpoint: Endpoint, trace: Trace,
                  operator: Any = None, model: StationModel | None = None,
-                 device_model: DeviceModel | None = None, csms: str | None = None) -> None:
+                 device_model: DeviceModel | None = None, csms: str | None = None,
+                 counters: Any = None, certificates: CertificateStore | None = None) -> None:
         """``csms``: the name the station's counters are kept under in the state file (see
-        ``simulator.station.counters``); default CSMS_ADDRESS."""
+        ``simulator.station.counters``); default CSMS_ADDRESS. ``counters``: another keeper of them
+        (the load mode's stations keep theirs in memory); ``certificates``: a truststore already made."""
         super().__init__(creds.station_id, None, response_timeout=settings.CSMS_RESPONSE_TIMEOUT)
         self._ocpp_version = "2.0.1"
         self.settings = settings
@@ -191,7 +214,8 @@ class Station(ChargePoint):
         sp = self.device.find({"name": "SecurityCtrlr"}, {"name": "SecurityProfile"})
         if sp:
             sp.value = str(creds.profile)
-        self.counters = IdCounters(state_dir(settings), csms or settings.CSMS_ADDRESS or EMBEDDED, creds.station_id)
+        self.counters = counters or IdCounters(state_dir(settings), csms or settings.CSMS_ADDRESS or EMBEDDED,
+                                               creds.station_id)
         self._choices: dict[str, int] = {}
         self.replies: dict[str, Callable[["Station", dict], Any]] = {}
         self.expectations: list[Expectation] = []
@@ -201,7 +225,7 @@ class Station(ChargePoint):
         self.boot_time: str | None = None
         self.registration: str | None = None  # status of the CSMS's last BootNotificationResponse
         self.network_profiles: dict[int, dict] = {}
-        self.certificates = CertificateStore.truststore(settings)
+        self.certificates = certificates or CertificateStore.truststore(settings)
         self.local_list = LocalList(settings.LOCAL_LIST_VERSION)  # unknown content (D block summary)
         self.auth_cache = AuthorizationCache()
         self._pending: dict[str, asyncio.Future] = {}
@@ -210,6 +234,10 @@ class Station(ChargePoint):
         self._closed = asyncio.Event()
         self._close_reason = ""
         self._problem: str | None = None
+        self._problem_kind = "protocol"
+        self._expired: deque[str] = deque(maxlen=16)  # messageIds of requests that got no answer in time
+        #: the per-request metrics hook (the load mode); None: nothing is measured beyond the trace
+        self.on_outcome: Callable[[Outcome], None] | None = None
         self._harness_error: str | None = None
         self._background: list[asyncio.Task] = []
         if creds.password:
@@ -237,7 +265,7 @@ class Station(ChargePoint):
             error = str(e)
         if error is not None:
             label = f"Connect-SP{self.creds.profile}"
-            fail(f"step {step} ({label})" if step is not None else label, error)
+            fail(f"step {step} ({label})" if step is not None else label, error, "connect")
         self.attach(ws)
 
     def attach(self, ws: Any) -> None:
@@ -290,6 +318,7 @@ class Station(ChargePoint):
                     self._harness_error = self._harness_error or f"in a follow-up message: {_detail(error)}"
                 elif not self._problem:
                     self._problem = "in a follow-up message: " + str(error).split(": ", 1)[-1]
+                    self._problem_kind = getattr(error, "kind", "check")
             else:
                 task.cancel()
         self._background.clear()
@@ -335,7 +364,7 @@ class Station(ChargePoint):
         (the operator), so the reason states the time really waited."""
         self._raise_harness_error(step)
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
         loop = asyncio.get_running_loop()
         started = loop.time() if started is None else started
         closed = asyncio.create_task(self._closed.wait())
@@ -349,12 +378,12 @@ class Station(ChargePoint):
             return future.result()
         self._raise_harness_error(step)
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
         if closed in done:
             raise ConnectionLost(f"{where(step)}: the connection was closed ({self._close_reason or 'by the station'}) "
                                  f"while waiting for {what}", pytrace=False)
         fail(step, f"no {what} from the CSMS within {timeout if limit is None else limit:g} s "
-                   f"(waited {loop.time() - started:.1f} s)")
+                   f"(waited {loop.time() - started:.1f} s)", "timeout")
 
     async def quiet_for(self, seconds: float | None = None, setting: str = "CSMS_SILENCE_WAIT") -> None:
         """The one kind of fixed wait: listen for ``seconds`` (the ``setting``) to see that nothing comes."""
@@ -375,7 +404,7 @@ class Station(ChargePoint):
             await self.stay_connected(self.settings.CSMS_SILENCE_WAIT, step, during="(expected still connected)",
                                       setting="CSMS_SILENCE_WAIT")
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
         try:
             if not self.connected:
                 raise ConnectionLost("closed")
@@ -383,7 +412,7 @@ class Station(ChargePoint):
                 await self.send("Heartbeat", {}, step)
         except ConnectionLost:
             fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) "
-                       f"(expected still connected)")
+                       f"(expected still connected)", "connection_lost")
 
     async def finish(self, step: int | str = "Post") -> None:
         """End of a case: follow-up messages (NotifyReport parts, triggered messages) must have
@@ -391,7 +420,7 @@ class Station(ChargePoint):
         await self.settle(step)
         self._raise_harness_error(step)
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
 
     def forget(self, expectation: "Expectation") -> None:
         """Stop waiting for a request that has not come (a later one is expected afresh)."""
@@ -404,7 +433,7 @@ class Station(ChargePoint):
         send requests; the step fails if the CSMS closes the connection. True when ``until``
         arrived before the time was up."""
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
         closed = asyncio.create_task(self._closed.wait())
         waits: set[Any] = {closed} | ({until.future} if until is not None else set())
         try:
@@ -415,9 +444,10 @@ class Station(ChargePoint):
         if until is not None and until.arrived and not until.future.cancelled():
             return True
         if self._problem:
-            fail(step, self._problem)
+            fail(step, self._problem, self._problem_kind)
         if self._closed.is_set():
-            fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) {during}".rstrip())
+            fail(step, f"the CSMS closed the connection ({self._close_reason or 'no close frame'}) {during}".rstrip(),
+                 "connection_lost")
         if until is not None and until in self.expectations:
             self.expectations.remove(until)
         return False
@@ -428,8 +458,21 @@ class Station(ChargePoint):
         """Send a request and return the CSMS's answer payload.
 
         The step fails on silence, a closed connection, a CALLERROR (unless ``allow_error``), or
-        an answer that breaks the OCPP 2.0.1 schema.
+        an answer that breaks the OCPP 2.0.1 schema. ``on_outcome`` (when set) hears how it went.
         """
+        sent: list[float] = []  # when the frame went out, when the answer came
+        try:
+            answer = await self._request(action, payload, step, allow_error, timeout, sent)
+        except BaseException as error:
+            if self.on_outcome is not None and not isinstance(error, asyncio.CancelledError):
+                self.on_outcome(Outcome(action, _span(sent), error))
+            raise
+        if self.on_outcome is not None:
+            self.on_outcome(Outcome(action, _span(sent)))
+        return answer
+
+    async def _request(self, action: str, payload: dict, step: int | str | None, allow_error: bool,
+                       timeout: float | None, sent: list[float]) -> dict | CallError:
         problem = schema_problem(action, CALL, payload)
         if problem:
             harness_error(step, f"the station's own {action}Request fails its schema self-check: {problem}")
@@ -441,6 +484,7 @@ class Station(ChargePoint):
             future = asyncio.get_running_loop().create_future()
             self._pending[unique_id] = future
             try:
+                sent.append(time.perf_counter())
                 await self._send(dumps([CALL, unique_id, action, payload]))
             except ConnectionClosed:
                 self._pending.pop(unique_id, None)
@@ -449,20 +493,22 @@ class Station(ChargePoint):
             try:
                 limit = self.settings.CSMS_RESPONSE_TIMEOUT if timeout is None else timeout
                 frame = await self.wait_for(future, limit, f"{action}Response", step)
+                sent.append(time.perf_counter())
             finally:
-                self._pending.pop(unique_id, None)
+                if self._pending.pop(unique_id, None) is not None and len(sent) < 2:
+                    self._expired.append(unique_id)  # an answer may still come, late
         if frame[0] == CALLERROR:
             problem = error_code_problem(frame[2])
             if problem:
-                fail(step, f"CSMS answered {action}Request with a {problem}")
+                fail(step, f"CSMS answered {action}Request with a {problem}", "protocol", rule="error code")
             error = CallError(frame[2], frame[3], frame[4])
             if allow_error:
                 return error
             fail(step, f"CSMS answered {action}Request with CALLERROR {error.code}"
-                       f"{': ' + error.description if error.description else ''}")
+                       f"{': ' + error.description if error.description else ''}", "callerror", code=error.code)
         problem = schema_problem(action, CALLRESULT, frame[2])
         if problem:
-            fail(step, f"{action}Response breaks the OCPP 2.0.1 schema: {problem}")
+            fail(step, f"{action}Response breaks the OCPP 2.0.1 schema: {problem}", "schema")
         if action == "BootNotification":
             self.registration = frame[2]["status"]
         return frame[2]
@@ -479,6 +525,11 @@ class Station(ChargePoint):
     def problem(self) -> str | None:
         """A protocol violation of the CSMS seen on this station (it fails the next wait)."""
         return self._problem
+
+    def clear_problem(self) -> None:
+        """Forget the protocol problem and harness error seen: the load mode counts one, reconnects and
+        goes on; a case never calls it (a problem is its verdict)."""
+        self._problem, self._harness_error = None, None
 
     # ------------------------------------------------------------------ CSMS → CS
     def expecting(self, action: str | Any, reply: Reply = None, match: Match = None,
@@ -533,7 +584,7 @@ class Station(ChargePoint):
         try:
             frame = parse_frame(raw)
         except FrameError as e:
-            self._set_problem(f"the CSMS sent a frame that is not valid OCPP-J: {e}")
+            self._set_problem(f"the CSMS sent a frame that is not valid OCPP-J: {e}", "protocol")
             return
         kind, unique_id = frame[0], frame[1]
         if kind in (CALLRESULT, CALLERROR):
@@ -542,6 +593,12 @@ class Station(ChargePoint):
                 future.set_result(frame)
             else:
                 self.trace.note(self.id, f"answer to an unknown messageId {unique_id} ignored")
+                if self.on_outcome is not None and unique_id not in self._expired:
+                    # ids echoed (OCPP-J): no step waits for it, the hook counts it (a late answer was
+                    # counted as the timeout it is)
+                    self.on_outcome(Outcome("?", 0.0, tagged(CaseFailure(
+                        f"answer to a messageId the station never sent or that was answered already: {unique_id}",
+                        pytrace=False), "protocol", rule="ids echoed"), by_csms=True))
             return
         action, payload = frame[2], frame[3]
         problem = schema_problem(action, CALL, payload)
@@ -551,7 +608,8 @@ class Station(ChargePoint):
                 await self._send(dumps([CALLERROR, unique_id, code, problem[:250], {}]))
             except ConnectionClosed:
                 pass
-            self._set_problem(f"the CSMS sent a {action}Request that breaks the OCPP 2.0.1 schema: {problem}")
+            self._set_problem(f"the CSMS sent a {action}Request that breaks the OCPP 2.0.1 schema: {problem}",
+                              "schema")
             return
         exp = next((e for e in self.expectations
                     if e.action == action and e.armed and not e.arrived and e.matches(payload)), None)
@@ -587,10 +645,12 @@ class Station(ChargePoint):
             exp.future.set_result(payload)
         else:
             self._after_reply(action, payload, reply)
+        if self.on_outcome is not None:
+            self.on_outcome(Outcome(action, 0.0, by_csms=True))
 
-    def _set_problem(self, message: str) -> None:
+    def _set_problem(self, message: str, kind: str) -> None:
         if not self._problem:
-            self._problem = message
+            self._problem, self._problem_kind = message, kind
         self._closed.set()  # wakes every wait, which then reports the problem
 
     def default_reply(self, action: str, payload: dict) -> dict:

@@ -87,9 +87,27 @@ def where(step: int | str | None) -> str:
     return " ".join(parts) or "harness"
 
 
-def fail(step: int | str | None, message: str) -> NoReturn:
-    """Raise a case failure for ``step``."""
-    raise CaseFailure(f"{where(step)}: {message}", pytrace=False)
+#: what kind of failure a CaseFailure is (its ``kind``), for those who count failures rather than read
+#: them (the load mode): a check of a value, no answer in time, a CALLERROR (``detail["code"]``), a
+#: frame that breaks the schema, an OCPP-J rule broken (``detail["rule"]``), the connection lost or refused
+FAILURE_KINDS = ("check", "timeout", "callerror", "schema", "protocol", "connection_lost", "connect")
+
+
+def fail(step: int | str | None, message: str, kind: str = "check", **detail: Any) -> NoReturn:
+    """Raise a case failure for ``step``; ``kind`` (one of FAILURE_KINDS) and ``detail`` ride along on
+    the exception for a caller that counts failures by kind. The message is all pytest shows."""
+    raise tagged(CaseFailure(f"{where(step)}: {message}", pytrace=False), kind, **detail)
+
+
+def tagged(error: BaseException, kind: str, **detail: Any) -> BaseException:
+    """``error`` with its structured kind attached (see :func:`failure_kind`)."""
+    error.kind, error.detail = kind, detail  # type: ignore[attr-defined]
+    return error
+
+
+def failure_kind(error: BaseException) -> tuple[str, dict[str, Any]]:
+    """(kind, detail) of a failure raised by :func:`fail`; "check" for one raised otherwise."""
+    return getattr(error, "kind", "check"), getattr(error, "detail", {})
 
 
 class _Absent:

@@ -5,9 +5,10 @@ import base64
 import contextlib
 import re
 import time
+from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, MutableSequence
 from datetime import datetime, timezone
 
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
@@ -63,10 +64,18 @@ class Frame:
 class Trace:
     """All frames of one case, across every station and reconnect it uses, and where its time
     went: ``waits["csms"]`` (waiting on the CSMS or its operator) and ``waits["configured"]`` (the
-    fixed waits settings ask for: silence windows, protocol intervals, TRANSACTION_DURATION)."""
-    frames: list[Frame] = field(default_factory=list)
+    fixed waits settings ask for: silence windows, protocol intervals, TRANSACTION_DURATION).
+
+    ``keep`` None keeps every frame (a case's trace is its evidence); a station of the load mode runs
+    for hours, so there it is 0 (no frames) or n (a ring of the last n frames, for a failure's context)."""
+    frames: MutableSequence[Frame] = field(default_factory=list)
     waits: dict[str, float] = field(default_factory=lambda: {"csms": 0.0, "configured": 0.0})
     configured_by: dict[str, float] = field(default_factory=dict)  # configured waits per setting
+    keep: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.keep is not None:
+            self.frames = deque(self.frames, maxlen=self.keep)
 
     @contextlib.contextmanager
     def timing(self, kind: str, setting: str = "") -> Iterator[None]:
@@ -83,7 +92,8 @@ class Trace:
                 self.configured_by[setting] = self.configured_by.get(setting, 0.0) + spent
 
     def record(self, station: str, direction: str, text: str) -> None:
-        self.frames.append(Frame(time.time(), station, direction, text))
+        if self.keep != 0:
+            self.frames.append(Frame(time.time(), station, direction, text))
 
     def note(self, station: str, text: str) -> None:
         self.record(station, "note", text)
