@@ -10,9 +10,10 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,48 @@ FAST = {"CSMS_ACTION_TIMEOUT": "3", "CSMS_RESPONSE_TIMEOUT": "3", "TRANSACTION_D
         "CSMS_SETTLE_TIME": "0",
         # one process per run: the selftests themselves already run side by side (pytest -n)
         "REFERENCE_CSMS_WORKERS": "1"}
+
+
+@dataclass
+class Standalone:
+    """A reference CSMS in a process of its own, reached over the network as any external CSMS."""
+    process: subprocess.Popen
+    ws: str
+    wss: str | None
+    api: str
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The settings that point the suite at it, its action API as the http operator."""
+        found = {"CSMS_ADDRESS": self.ws, "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": self.api}
+        return found | ({"CSMS_WSS_ADDRESS": self.wss} if self.wss else {}) | extra
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(10)
+
+
+def start_standalone_csms(*args: str) -> Standalone:
+    """``python -m reference_csms ARGS`` (``--suite`` when none) on free ports; its addresses are the
+    ones it prints."""
+    process = subprocess.Popen([sys.executable, "-m", "reference_csms", *(args or ("--suite",)), "--port", "0",
+                                "--wss-port", "0", "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline() if process.stdout else ""
+    match = re.search(r"(ws://127\.0\.0\.1:\d+) (?:(wss://localhost:\d+)|\(no wss[^)]*\)) actions (http://\S+)", line)
+    if not match:
+        process.terminate()
+        raise AssertionError(f"the standalone reference CSMS did not start: {line!r}")
+    return Standalone(process, match.group(1), match.group(2), match.group(3))
+
+
+@contextmanager
+def standalone_csms(*args: str) -> Iterator[Standalone]:
+    csms = start_standalone_csms(*args)
+    try:
+        yield csms
+    finally:
+        csms.stop()
 
 
 @dataclass

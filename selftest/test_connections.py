@@ -14,13 +14,10 @@ items here (a second per connection, one after another) would add minutes and no
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-from selftest.support import ROOT, run_cases
+from selftest.support import run_cases, standalone_csms
 
 RECONNECTING = ["TC_A", "TC_B_01", "TC_B_20", "TC_B_21", "TC_B_22", "TC_B_25", "TC_B_26", "TC_B_27", "TC_B_30",
                 "TC_B_58", "TC_E_29", "TC_E_31", "TC_E_33", "TC_L_01", "TC_L_02", "TC_L_03", "TC_L_07", "TC_L_08",
@@ -49,20 +46,9 @@ def gaps(log: Path) -> tuple[list[tuple[float, str, str, str]], Counter]:
 
 
 def test_no_station_reconnects_within_the_settle_time(tmp_path: Path) -> None:
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    try:
-        line = server.stdout.readline()
-        match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)", line)
-        assert match, line
-        env = {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2), "CSMS_OPERATOR": "http",
-               "CSMS_OPERATOR_URL": match.group(3), "CSMS_SETTLE_TIME": str(SETTLE)}
-        run = run_cases(" or ".join(RECONNECTING + ONE_PER_BLOCK), env=env, keep=tmp_path, timeout=600,
-                        preflight=True)  # the preflight's and the setup check's connections count too
-    finally:
-        server.terminate()
-        server.wait(10)
+    with standalone_csms() as csms:
+        run = run_cases(" or ".join(RECONNECTING + ONE_PER_BLOCK), env=csms.env(CSMS_SETTLE_TIME=str(SETTLE)),
+                        keep=tmp_path, timeout=600, preflight=True)  # the preflight's and the setup check's count too
     verdicts = run.verdicts()
     assert run.returncode == 0 and set(verdicts.values()) <= {"passed", "skipped"}, run.output[-3000:]
     found, opened = gaps(tmp_path / "connections.jsonl")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from selftest.support import ROOT, run_cases
+from selftest.support import ROOT, run_cases, standalone_csms
 from simulator.station.counters import FILE_NAME, IdCounters, StateFileError, describe, fresh_start, reset
 
 
@@ -83,23 +83,12 @@ def _ids(reports: Path) -> dict[str, set[int]]:
 
 def test_two_runs_against_one_csms_send_it_disjoint_ids(tmp_path: Path) -> None:
     """A CSMS that keeps eventIds and schedule ids unique per station (as real ones do) takes a rerun."""
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    try:
-        match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)",
-                          server.stdout.readline())
-        assert match
-        env = {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2), "CSMS_OPERATOR": "http",
-               "CSMS_OPERATOR_URL": match.group(3)}
-        seen = []
+    seen = []
+    with standalone_csms() as csms:
         for n in (1, 2):
-            run = run_cases("TC_K_48 or TC_K_52 or TC_G_20", env=env, keep=tmp_path / f"run{n}")
+            run = run_cases("TC_K_48 or TC_K_52 or TC_G_20", env=csms.env(), keep=tmp_path / f"run{n}")
             assert run.returncode == 0, run.output[-3000:]
             seen.append(_ids(tmp_path / f"run{n}"))
-    finally:
-        server.terminate()
-        server.wait(10)
     for kind in ("eventId", "chargingSchedule.id"):
         assert seen[0][kind] and seen[1][kind], (kind, seen)
         assert not seen[0][kind] & seen[1][kind], (kind, seen)

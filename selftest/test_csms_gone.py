@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from selftest.support import ROOT, run_cases
+from selftest.support import run_cases, standalone_csms
 
 SELECT = "TC_B_01 or TC_B_06 or TC_B_07 or TC_C_02 or TC_E_02 or TC_P_02"
 LATER = ("TC_B_07", "TC_C_02", "TC_E_02", "TC_P_02")
@@ -25,19 +24,8 @@ GONE = "the CSMS stopped answering at TC_B_06 (connection refused)"
 def doomed_csms() -> Iterator[tuple[subprocess.Popen, dict[str, str]]]:
     """A standalone reference CSMS with the suite's registrations, and the settings of a run whose
     operator kills it at the first action it is asked for."""
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    try:
-        line = server.stdout.readline()
-        match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)", line)
-        assert match, line
-        yield server, {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2), "CSMS_OPERATOR": "command",
-                       "CSMS_OPERATOR_COMMAND": f"kill -9 {server.pid}"}
-    finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(10)
+    with standalone_csms() as csms:
+        yield csms.process, csms.env(CSMS_OPERATOR="command", CSMS_OPERATOR_COMMAND=f"kill -9 {csms.process.pid}")
 
 
 def junit_messages(path: Path) -> dict[str, str]:

@@ -23,8 +23,9 @@ from websockets.asyncio.server import serve
 from reference_csms.config import CsmsConfig, StationReg, TokenReg
 from reference_csms.embedded import EmbeddedCsms
 from selftest.misbehaving_csms import MisbehavingCsms
-from selftest.support import ROOT
-from simulator.load import compare, gate, profile as profiles
+from selftest.support import ROOT, start_standalone_csms
+from simulator.load import compare, profile as profiles
+from simulator.reporting import load_gate as gate
 from simulator.load.fleet import Fleet, FleetError, apply
 from simulator.load.metrics import Histogram, Recorder, Run
 from simulator.load.report import summary, write_reports
@@ -124,8 +125,8 @@ def test_the_gate_reads_conditions_and_exits_by_them(tmp_path: Path, capsys: Any
     assert gate.main([path, "errors timeout == 0"]) == 1
     assert gate.main([path, "p99 Authorize < 1s"]) == 1
     assert "no Authorize request was measured" in capsys.readouterr().out
-    assert gate.main([path, "p99 < 1s"]) == 2 and gate.main([path, "fast enough"]) == 2
-    assert gate.main([str(tmp_path / "none.json"), "stations > 0"]) == 2
+    assert gate.main([path, "p99 < 1s"]) == 4 and gate.main([path, "fast enough"]) == 4
+    assert gate.main([str(tmp_path / "none.json"), "stations > 0"]) == 4
 
 
 def test_the_html_report_is_self_contained(tmp_path: Path) -> None:
@@ -269,13 +270,8 @@ def test_a_host_of_the_wrong_scheme_stops_the_run_in_one_line() -> None:
 
 # ---------------------------------------------------------------- the smoke: Locust, two workers
 def _reference_csms(count: int, *extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0", "--load-stations", f"LOAD-{{n:05d}}:{count}", *extra],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = server.stdout.readline()
-    match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)", line)
-    assert match, line
-    return server, {"ws": match.group(1), "wss": match.group(2), "api": match.group(3)}
+    csms = start_standalone_csms("--suite", "--load-stations", f"LOAD-{{n:05d}}:{count}", *extra)
+    return csms.process, {"ws": csms.ws, "wss": csms.wss or "", "api": csms.api}
 
 
 def test_smoke_50_stations_20_s_on_two_locust_workers(tmp_path: Path) -> None:

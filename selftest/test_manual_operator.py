@@ -11,7 +11,6 @@ import pty
 import re
 import select
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -20,7 +19,7 @@ from typing import Iterator
 
 import pytest
 
-from selftest.support import ROOT
+from selftest.support import ROOT, standalone_csms
 
 
 class Terminal:
@@ -80,16 +79,8 @@ class Terminal:
 @pytest.fixture(scope="module")
 def csms() -> Iterator[dict[str, str]]:
     """A standalone reference CSMS with the suite's registrations: its addresses."""
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    try:
-        match = re.search(r"(ws://127\.0\.0\.1:\d+) \S+ actions (http://\S+)", server.stdout.readline())
-        assert match
-        yield {"ws": match.group(1), "api": match.group(2)}
-    finally:
-        server.terminate()
-        server.wait(10)
+    with standalone_csms() as csms:
+        yield {"ws": csms.ws, "api": csms.api}
 
 
 def verdict(reports: Path) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from selftest.support import ROOT, implemented_case_items, run_cases
+from selftest.support import ROOT, implemented_case_items, run_cases, standalone_csms, start_standalone_csms
 
 
 def test_suite_against_the_standalone_reference_csms() -> None:
@@ -47,14 +47,8 @@ def test_whole_suite_twice_against_the_standalone_csms_with_suite_registrations(
     """``--suite`` registers what the settings need; every block passes against it over the network
     as against any external CSMS, TLS cases included, and a second run against the same CSMS gives
     the same verdicts (the cases leave it as they found it)."""
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--suite", "--port", "0", "--wss-port", "0",
-                               "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = server.stdout.readline()
-        match = re.search(r"(ws://127\.0\.0\.1:\d+) (wss://localhost:\d+) actions (http://\S+)", line)
-        assert match, line
-        env = {"CSMS_ADDRESS": match.group(1), "CSMS_WSS_ADDRESS": match.group(2),  # exactly the printed addresses
-               "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": match.group(3)}
+    with standalone_csms() as csms:
+        env = csms.env()  # exactly the printed addresses
         items = len(implemented_case_items())
         first = run_cases("TC_", env=env, timeout=900)
         assert first.returncode == 0 and len(first.verdicts()) == items, first.output[-3000:]
@@ -62,9 +56,6 @@ def test_whole_suite_twice_against_the_standalone_csms_with_suite_registrations(
         assert second.verdicts() == first.verdicts(), {
             case: (verdict, second.reasons()[case]) for case, verdict in second.verdicts().items()
             if first.verdicts().get(case) != verdict}
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def standalone_from_manifest(manifest: dict) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -74,16 +65,8 @@ def standalone_from_manifest(manifest: dict) -> tuple[subprocess.Popen, dict[str
     import tempfile
     path = Path(tempfile.mkdtemp()) / "manifest.json"
     path.write_text(json.dumps(manifest))
-    server = subprocess.Popen([sys.executable, "-m", "reference_csms", "--manifest", str(path), "--port", "0",
-                               "--wss-port", "0", "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    line = server.stdout.readline()
-    match = re.search(r"(ws://127\.0\.0\.1:\d+) (?:(wss://localhost:\d+)|\(no wss[^)]*\)) actions (http://\S+)", line)
-    if not match:
-        server.terminate()
-        raise AssertionError(line)
-    env = {"CSMS_ADDRESS": match.group(1), "CSMS_OPERATOR": "http", "CSMS_OPERATOR_URL": match.group(3)}
-    return server, env | ({"CSMS_WSS_ADDRESS": match.group(2)} if match.group(2) else {})
+    csms = start_standalone_csms("--manifest", str(path))
+    return csms.process, csms.env()
 
 
 def manifest_json(select: str | None = None) -> dict:

@@ -10,7 +10,6 @@ profile file describes. The top layer: it may import every other, nothing import
 - ``fleet``       one process's stations on one asyncio event loop in a real thread, beside gevent
 - ``locustfile``  the Locust wiring (``locust -f simulator/load/locustfile.py``); imports Locust
 - ``report``      CSV, ``load_summary.json`` and ``load.html`` (inline SVG plots)
-- ``gate``        ``python -m simulator.load gate``: thresholds on a summary, for CI
 - ``compare``     verdicts under load next to verdicts idle (two conformance ``summary.json``)
 - ``under_load``  ``python -m simulator.load under-load``: the suite idle, then while the load runs
 

@@ -1,11 +1,10 @@
-"""``python -m simulator.load gate|compare|under-load|certs …`` (the load run itself is Locust's:
+"""``python -m simulator.load compare|under-load|certs …`` (the load run itself is Locust's:
 ``locust -f simulator/load/locustfile.py``; README "Load: how many stations your CSMS holds")."""
 from __future__ import annotations
 
 import sys
 
 USAGE = """usage: python -m simulator.load COMMAND …
-  gate SUMMARY CONDITION…          thresholds on a load_summary.json ("p99 BootNotification < 500ms")
   compare IDLE LOADED [--load S]   conformance verdicts under load next to verdicts idle (two summary.json)
   under-load [--users N …] -- [pytest options]   the suite idle, then while the load runs, compared
   certs --count N [--load-profile P] [--out DIR]  client certificates (CN = station id) for security profile 3"""
@@ -13,16 +12,14 @@ USAGE = """usage: python -m simulator.load COMMAND …
 
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if command == "gate":
-        from simulator.load.gate import main as run
-    elif command == "compare":
+    if command == "compare":
         from simulator.load.compare import main as run
     elif command == "under-load":
         from simulator.load.under_load import main as run
     elif command == "certs":
         from simulator.load.certs import main as run
     else:
-        print(USAGE, file=sys.stderr)
+        print(USAGE + "\n(the gate on a load run: python -m simulator.reporting gate SUMMARY CONDITION…)", file=sys.stderr)
         return 2
     return run(rest)
 

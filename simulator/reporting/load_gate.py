@@ -1,6 +1,7 @@
-"""``python -m simulator.load gate SUMMARY "p99 BootNotification < 500ms" …``: thresholds on a load run's
-``load_summary.json`` for CI. Exit 0 when every condition holds, 1 when one does not (each printed
-with the measured value), 2 for a summary that cannot be read or a condition that cannot be parsed.
+"""``python -m simulator.reporting gate SUMMARY "p99 BootNotification < 500ms" …``: the release gate on a
+load run's ``load_summary.json`` (``simulator.load``), beside ``diff`` for the conformance verdicts. Exit 0
+when every condition holds, 1 when one does not (each printed with the measured value), 4 (usage) for a
+summary that cannot be read or a condition that cannot be parsed.
 
 A condition is ``METRIC [NAME] OP VALUE``:
 
@@ -19,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
+
+from simulator.reporting.exit_codes import USAGE
 
 OPS: dict[str, Callable[[float, float], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
                                                   ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
@@ -75,15 +78,15 @@ def measure(summary: dict[str, Any], condition: str) -> tuple[bool, str]:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
-        print('usage: python -m simulator.load gate reports/load/load_summary.json "p99 BootNotification < 500ms" …',
+        print('usage: python -m simulator.reporting gate reports/load/load_summary.json "p99 BootNotification < 500ms" …',
               file=sys.stderr)
-        return 2
+        return USAGE
     try:
         summary = load(argv[0])
         results = [measure(summary, c) for c in argv[1:]]
     except GateError as e:
         print(f"ERROR: {e}", file=sys.stderr)
-        return 2
+        return USAGE
     print(f"load run {summary.get('started')} · {summary.get('users')} stations · {summary.get('target')}")
     for _, line in results:
         print(line)
