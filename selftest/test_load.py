@@ -303,7 +303,7 @@ def test_smoke_50_stations_20_s_on_two_locust_workers(tmp_path: Path) -> None:
     assert data["actions"]["Heartbeat"]["requests"] >= 50 and data["actions"]["TransactionEvent"]["failures"] == 0
     assert data["stations"]["connects_per_s_peak"] <= 10 * 1.5, "connections are paced at the spawn rate"
     assert (tmp_path / "load" / "load.html").exists() and (tmp_path / "load" / "load_timeline.csv").exists()
-    done = subprocess.run([sys.executable, "-m", "simulator.load", "gate", str(tmp_path / "load" / "load_summary.json"),
+    done = subprocess.run([sys.executable, "-m", "simulator.reporting", "gate", str(tmp_path / "load" / "load_summary.json"),
                            "p99 BootNotification < 5s", "errors == 0", "stations >= 50"],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

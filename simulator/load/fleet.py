@@ -94,9 +94,18 @@ class Fleet:
             task.cancel()
 
     async def stop_all(self) -> None:
-        for task in list(self.tasks.values()):
+        """Stop every station; one that has not ended when its closing could have (the response timeout,
+        twice) is named as a harness error instead of holding the run."""
+        tasks = dict(self.tasks)
+        for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks.values(), timeout=2 * self.settings.CSMS_RESPONSE_TIMEOUT)
+        for n, task in tasks.items():
+            if task in pending:
+                self.emit(("error", "harness", f"station {n} did not stop within "
+                                               f"{2 * self.settings.CSMS_RESPONSE_TIMEOUT:g} s of being asked"))
 
     def _ended(self, n: int, task: asyncio.Task) -> None:
         if self.tasks.get(n) is task:

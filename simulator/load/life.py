@@ -76,6 +76,7 @@ class Life:
     async def run(self) -> None:
         """Until cancelled (the Locust user stops)."""
         attempt = 0
+        me = asyncio.current_task()
         try:
             while True:
                 await self.pacer.slot()
@@ -84,8 +85,12 @@ class Life:
                     try:
                         await self._serve()
                     except (CaseFailure, HarnessError, Exception) as error:  # noqa: B014 (CaseFailure is a BaseException)
+                        if me is not None and me.cancelling():  # a wait turned the stop into a failure: stop
+                            raise asyncio.CancelledError from None
                         self._failed(error)
                     await self._offline()
+                if me is not None and me.cancelling():
+                    raise asyncio.CancelledError
                 await asyncio.sleep(backoff(self.profile, attempt, self.rng))
                 attempt += 1
         finally:
