@@ -121,6 +121,17 @@ def selected_by_keyword(config: pytest.Config, path: Path) -> list[str] | None:
         return None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    """An interrupted run exits 2 even when pytest's own report of the interrupt fails: under
+    CPython 3.11 a frame the interrupt cut short can have no line number, and the terminal's
+    traceback of it raised a TypeError that turned exit 2 into 1."""
+    try:
+        return (yield)
+    except Exception:  # noqa: BLE001 - only the report of the interrupt is lost; the run's reports say interrupted
+        return None
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """A case module none of whose cases ``-k`` selects is not imported: a run of one block starts
     (in each worker) in less time."""
