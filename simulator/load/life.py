@@ -38,6 +38,16 @@ def error_key(error: BaseException) -> tuple[str, str]:
     return "harness", f"{error.__class__.__name__}: {error}"
 
 
+def stop_if_asked() -> None:
+    """Raise the cancellation a wait may have swallowed: Python 3.11's ``asyncio.wait_for`` loses a
+    cancel that arrives as its awaitable finishes (CPython gh-86296), and a wait that turned one into a
+    failure loses it too. The request stays counted on the task (``cancelling()``), so a loop that
+    asks here at each turn stops however its last wait ended."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Pacer:
     """New connections at most ``rate`` per second, evenly spaced: however Locust spawns its users
     (in bursts, once a second), the CSMS sees no connection storm, neither at start nor when many
@@ -76,7 +86,6 @@ class Life:
     async def run(self) -> None:
         """Until cancelled (the Locust user stops)."""
         attempt = 0
-        me = asyncio.current_task()
         try:
             while True:
                 await self.pacer.slot()
@@ -85,12 +94,10 @@ class Life:
                     try:
                         await self._serve()
                     except (CaseFailure, HarnessError, Exception) as error:  # noqa: B014 (CaseFailure is a BaseException)
-                        if me is not None and me.cancelling():  # a wait turned the stop into a failure: stop
-                            raise asyncio.CancelledError from None
+                        stop_if_asked()
                         self._failed(error)
                     await self._offline()
-                if me is not None and me.cancelling():
-                    raise asyncio.CancelledError
+                stop_if_asked()
                 await asyncio.sleep(backoff(self.profile, attempt, self.rng))
                 attempt += 1
         finally:
@@ -130,6 +137,7 @@ class Life:
     async def _serve(self) -> None:
         """Boot (once per run: a reconnect is no reboot), the connectors, then the station's days."""
         while not self.booted:
+            stop_if_asked()
             response = await boot_notification(self.station, self.profile.boot_reason)
             if response["status"] == "Accepted":
                 self.booted = True
@@ -160,6 +168,7 @@ class Life:
 
     async def _heartbeats(self) -> None:
         while True:
+            stop_if_asked()
             await self.station.stay_connected(self._interval(), None)
             await self._guard(self.station.send("Heartbeat", {}))
             await self._guard(self.station.settle())  # follow-ups of the CSMS's requests, answered by now
@@ -173,6 +182,7 @@ class Life:
         if t.every <= 0:
             await asyncio.Event().wait()
         while True:
+            stop_if_asked()
             pause = self.rng.uniform(0, t.every) if self.first_transaction else t.every
             self.first_transaction = False
             await self.station.stay_connected(pause, None)
@@ -186,6 +196,7 @@ class Life:
         loop = asyncio.get_running_loop()
         end = loop.time() + t.duration
         while (left := end - loop.time()) > t.meter_values_interval:
+            stop_if_asked()
             await station.stay_connected(t.meter_values_interval, None)
             await station.transaction_event("Updated", "MeterValuePeriodic",
                                             meter=[station.meter_value(evse, "Sample.Periodic")])
@@ -198,9 +209,11 @@ class Life:
         try:
             await work
         except (CaseFailure, HarnessError, Exception) as error:  # noqa: B014
+            stop_if_asked()
             if not self.station.connected:
                 raise
             self._failed(error)
+        stop_if_asked()
 
     def _failed(self, error: BaseException) -> None:
         """Count a failure the request hook did not (a content check, a problem found while waiting);
