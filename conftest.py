@@ -148,21 +148,26 @@ def _is_worker(config: pytest.Config) -> bool:
 def distribute(config: pytest.Config, settings: Settings) -> int:
     """How many parallel workers run the cases (0: this process runs them). With the embedded
     reference CSMS, REFERENCE_CSMS_WORKERS unless pytest's -n says otherwise: each worker starts a
-    CSMS of its own, so cases never share one. Any other CSMS would see the suite's station ids
-    connect twice at once, so it gets one case after another."""
+    CSMS of its own, so cases never share one. Against any other CSMS, CSMS_STATION_SETS: each
+    worker plays one station set, so no two cases use one station id at once."""
     if _is_worker(config) or not config.pluginmanager.hasplugin("xdist"):
         return 0
     asked = config.option.numprocesses  # resolved by pytest-xdist ("auto" is a number by now)
-    if not settings.embedded or settings.CSMS_OPERATOR == "manual":
+    if settings.CSMS_OPERATOR == "manual":
         if asked and asked > 1:
-            why = ("the person at the terminal would get several instructions at once"
-                   if settings.CSMS_OPERATOR == "manual" else
-                   "against CSMS_ADDRESS they would connect the same station ids at once")
-            raise pytest.UsageError(f"-n {asked}: cases run in parallel only against the embedded reference CSMS "
-                                    f"with an automated operator (each worker starts its own CSMS); {why}. Drop -n.")
+            raise pytest.UsageError(f"-n {asked}: the manual operator runs one case at a time (the person at the "
+                                    f"terminal would get several instructions at once). Drop -n.")
+        if settings.CSMS_STATION_SETS > 1:
+            sys.stderr.write(f"CSMS_STATION_SETS={settings.CSMS_STATION_SETS}: the manual operator runs one "
+                             f"station set, one case at a time\n")
         return 0
+    most = settings.REFERENCE_CSMS_WORKERS if settings.embedded else settings.CSMS_STATION_SETS
+    if not settings.embedded and asked and asked > most:
+        raise pytest.UsageError(f"-n {asked}: against CSMS_ADDRESS each parallel worker plays a station set of its "
+                                f"own and CSMS_STATION_SETS is {most}; set CSMS_STATION_SETS={asked} (and register "
+                                f"the sets' stations: python -m simulator.provisioning) or use -n {most}")
     if asked is None and not (config.option.collectonly or config.option.usepdb):
-        asked = settings.REFERENCE_CSMS_WORKERS if settings.REFERENCE_CSMS_WORKERS > 1 else 0
+        asked = most if most > 1 else 0
         selected = [selected_by_keyword(config, path) for path in (ROOT / "tests").glob("test_*.py")]
         if asked and None not in selected:  # a small selection: no more workers than it is worth
             from simulator.verdicts.catalogue import configured_waits
@@ -173,6 +178,12 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
         if asked:  # what pytest-xdist makes of -n N, which its own configure hook then acts on
             config.option.numprocesses, config.option.dist, config.option.tx = asked, "load", ["popen"] * asked
     return asked or 0
+
+
+def station_set_number(config: pytest.Config) -> int:
+    """The station set this process plays: worker gwN plays set N+1; one process plays set 1."""
+    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    return int(worker.removeprefix("gw")) + 1
 
 
 def csms_name(settings: Settings) -> str:
@@ -212,6 +223,9 @@ class Harness:
         self.external = not settings.embedded
         self.check_setup = False  # the setup check runs once the selection is known (pytest_collection_finish)
         self.setup_failures: dict[str, str] = {}  # case id -> the setup problem it fails with at once
+        self.configured = settings
+        self.station_set = 1
+        self.turns: Any = None  # a worker of parallel station sets: the cases' turns (simulator.station_sets)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -225,6 +239,14 @@ class Harness:
         if content is None:
             content = random.randrange(1_000_000)
         self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed, "CONTENT_SEED": content})
+        self.configured = self.settings  # set 1's: what the certificates and the manifest derive from
+        if not self.settings.embedded:  # a worker against CSMS_ADDRESS plays its own station set
+            from simulator.settings import station_set
+            self.station_set = station_set_number(config)
+            self.settings = station_set(self.settings, self.station_set)
+            if _is_worker(config):
+                from simulator.station_sets import Turns
+                self.turns = Turns(Path(config.workerinput["ocpp_reports"]))  # type: ignore[attr-defined]
         shuffle = given.get("ocpp_shuffle", config.getoption("--shuffle"))
         if shuffle is not None:
             self.shuffle_seed = random.randrange(10**6) if shuffle == "random" else int(shuffle)
@@ -272,7 +294,8 @@ class Harness:
             self.name_the_csms(session.config)
         skip = session.config.getoption("--no-preflight") or session.config.option.collectonly
         self.outage = None if skip else self.preflight()
-        self.check_setup = self.external and not skip and not self.outage and not _is_worker(session.config)
+        self.check_setup = self.external and not skip and not self.outage and (
+            not _is_worker(session.config) or self.settings.CSMS_STATION_SETS > 1)
         target = self.target()
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config),
                                         csms=self.csms, external=self.external)
@@ -300,7 +323,13 @@ class Harness:
         from simulator.probes.preflight import preflight
         s = self.settings
         profile = min(s.supported_profiles)
-        reason = preflight(s, credentials(s, profile), make_endpoint(s))
+        if self.turns is not None:  # profile 3 only: SECURITY_PROFILE_3_CP, every set's station
+            self.turns.take(exclusive=False, stations=[s.SECURITY_PROFILE_3_CP] if profile == 3 else [])
+        try:
+            reason = preflight(s, credentials(s, profile), make_endpoint(s))
+        finally:
+            if self.turns is not None:
+                self.turns.give_back()
         if reason is None:
             return None
         message = f"the CSMS did not accept a station before the first case: {reason}"
@@ -326,6 +355,9 @@ class Harness:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.embedded is not None:
             self.embedded.stop()
+        if self.workers and not self.settings.embedded:  # the station sets' turns, after every worker ended
+            from simulator.station_sets import Turns
+            Turns(self.reports).remove()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if _is_worker(config):  # the run waits for every worker process to end: end it at once
@@ -395,7 +427,7 @@ class Harness:
         if not self.settings.embedded and any(m.group(1) in "CLM" for item in session.items
                                               if (m := CASE_ID.search(item.name))):
             from fixtures.make_certs import ensure_for_settings
-            ensure_for_settings(self.settings)
+            ensure_for_settings(self.configured)
         if self.check_setup:
             self.setup_check(session.items)
 
@@ -410,10 +442,25 @@ class Harness:
         cases = list(dict.fromkeys(m.group(0) for item in items if (m := CASE_ID.search(item.name))))
         if not cases:
             return
-        manifest = build(s, cases, self.csms)
+        manifest = build(self.configured, cases, self.csms)
+        # this set's stations only; in a parallel run a certificate-bound one is every set's, and its cases
+        # may already be running on another worker: they check it themselves
+        from simulator.settings import certificate_stations, set_station_ids
+        shared = certificate_stations(s) if self.turns is not None else frozenset()
+        mine = {v for k, v in set_station_ids(self.configured, self.station_set).items() if k not in shared}
+        manifest.stations = [station for station in manifest.stations if station.id in mine]
+        if self.turns is not None and self.station_set > 1:
+            manifest.server_certificates = []  # set 1's worker checks the wss endpoints (a station of profile 3)
         groups = {t.group_setting for t in named_tokens(s) if t.group_setting}
-        problems = setup_check(s, manifest, make_endpoint(s), lambda profile, sid: credentials(s, profile, sid),
-                               lambda token: [c for c in token.cases if references(c) & groups])
+        if self.turns is not None:  # the TLS check's connections are SECURITY_PROFILE_3_CP's
+            self.turns.take(exclusive=False, stations=[getattr(s, name) for name in sorted(shared)
+                                                       if self.station_set == 1])
+        try:
+            problems = setup_check(s, manifest, make_endpoint(s), lambda profile, sid: credentials(s, profile, sid),
+                                   lambda token: [c for c in token.cases if references(c) & groups])
+        finally:
+            if self.turns is not None:
+                self.turns.give_back()
         for problem in problems:
             sys.stderr.write(f"ERROR: {problem.line()}\n")
             for case in problem.cases:
@@ -470,6 +517,28 @@ def settings(request: pytest.FixtureRequest) -> Settings:
     if harness is None:
         pytest.skip("conformance fixtures are not active in this run")
     return harness.settings
+
+
+@pytest.fixture(autouse=True)
+def station_set_turn(request: pytest.FixtureRequest) -> Any:
+    """Parallel station sets against one CSMS (``simulator.station_sets``): a case that changes
+    what other sets read runs alone, one that uses a certificate-bound station (every set's) waits
+    for that station; every other case takes a shared turn."""
+    harness = request.config.stash.get(HARNESS, None)
+    match = CASE_ID.search(request.node.name)
+    if harness is None or harness.turns is None or not match:
+        yield
+        return
+    from simulator.provisioning.build import references
+    from simulator.settings import certificate_stations
+    from simulator.station_sets import SHARED_STATE
+    s = harness.settings
+    bound = [getattr(s, name) for name in sorted(references(match.group(0)) & certificate_stations(s))]
+    harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
+    try:
+        yield
+    finally:
+        harness.turns.give_back()
 
 
 @pytest.fixture(autouse=True)
@@ -586,3 +655,4 @@ def ocsp_responder(settings: Settings) -> Any:
     responder.start()
     yield responder
     responder.stop()
+

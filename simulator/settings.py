@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
     CSMS_SETTLE_TIME: Annotated[float, Field(ge=0)] = _s(1.0, "Seconds between the moment a station's connection has closed on both sides and its next connection (a reconnect inside a case, an admission or TLS probe, the next case), for every connection the harness opens. 1 s by default because a real station never reconnects within milliseconds (its reconnect back-off, OCPPCommCtrlr.RetryBackOffWaitMinimum, is seconds) and a CSMS may still be finishing the closed connection (a broker channel, a session) when the next one comes; raise it for a CSMS that needs longer. 0 (the fast profile) suits the embedded reference CSMS", "CSMS")
+    CSMS_STATION_SETS: Annotated[int, Field(ge=1, le=16)] = _s(1, "Against CSMS_ADDRESS: how many station sets run the cases in parallel, one pytest-xdist worker each (-n defaults to this; a larger -n stops). Set 1 uses the station ids as configured, set k > 1 derives each one by CSMS_STATION_SET_ID; register every set's stations (python -m simulator.provisioning lists them). 1 = one case after another. The manual operator always runs one set", "CSMS")
+    CSMS_STATION_SET_ID: str = _s("{id}-{set}", "How set k > 1 of CSMS_STATION_SETS derives a station id from a configured one: {id} is the configured id, {set} the set's number (CP_1 -> CP_1-2). SECURITY_PROFILE_3_CP (its client certificate carries its id) is never derived: its cases run on one worker at a time", "CSMS")
     CSMS_SILENCE_WAIT: Seconds = _s(0.5, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
@@ -455,7 +457,7 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as error:
         raise SettingError(describe_error(error)) from None
-    problem = start_problem(settings) or conflict_problem(settings)
+    problem = start_problem(settings) or conflict_problem(settings) or station_set_problem(settings)
     if problem:
         raise SettingError(problem)
     return settings
@@ -584,6 +586,59 @@ def named_stations(s: Settings) -> list[NamedStation]:
             NamedStation("CONFIGURED_PROFILE_UPGRADE_CP", s.CONFIGURED_PROFILE_UPGRADE_CP,
                          s.CONFIGURED_SECURITY_PROFILE, s.CONFIGURED_SECURITY_PROFILE < 3,
                          "its security profile (TC_A_19)")]
+
+
+#: station settings whose id a file carries (a client certificate's CN): every set uses them as
+#: configured, and the cases that name them run one at a time (one xdist group)
+def certificate_stations(s: Settings) -> frozenset[str]:
+    bound = {"SECURITY_PROFILE_3_CP"}
+    if s.CONFIGURED_SECURITY_PROFILE == 3:  # TC_A_19 upgrades its station to a client certificate
+        bound.add("CONFIGURED_PROFILE_UPGRADE_CP")
+    return frozenset(bound)
+
+
+def set_station_ids(s: Settings, number: int) -> dict[str, str]:
+    """The station ids set ``number`` uses, per setting: set 1 the configured ones, set k > 1 each
+    derived by CSMS_STATION_SET_ID (the certificate-bound ones stay as configured)."""
+    bound = certificate_stations(s)
+    return {n.setting: n.id if number == 1 or n.setting in bound
+            else s.CSMS_STATION_SET_ID.format(id=n.id, set=number) for n in named_stations(s)}
+
+
+def station_set(s: Settings, number: int) -> Settings:
+    """The settings the cases of set ``number`` see (``s`` is the configured, set-1 settings)."""
+    return s if number == 1 else s.model_copy(update=set_station_ids(s, number))
+
+
+def station_sets(s: Settings) -> list[Settings]:
+    """Every set's settings, set 1 first."""
+    return [station_set(s, k) for k in range(1, s.CSMS_STATION_SETS + 1)]
+
+
+def station_set_problem(s: Settings) -> str | None:
+    """A CSMS_STATION_SET_ID that cannot derive ids, or derives one OCPP refuses or another set uses."""
+    pattern = s.CSMS_STATION_SET_ID
+    if s.CSMS_STATION_SETS == 1:
+        return None
+    try:
+        if pattern.format(id="A", set=2) == pattern.format(id="A", set=3) or "{id}" not in pattern:
+            return f"setting CSMS_STATION_SET_ID: must contain {{id}} and {{set}} (got {pattern!r})"
+    except (KeyError, IndexError, ValueError) as e:
+        return f"setting CSMS_STATION_SET_ID: only {{id}} and {{set}} may appear in braces (got {pattern!r}: {e})"
+    bound = certificate_stations(s)
+    seen: dict[str, int] = {}  # station id -> the set that uses it
+    for number in range(1, s.CSMS_STATION_SETS + 1):
+        for setting, station_id in set_station_ids(s, number).items():
+            if number > 1 and setting in bound:
+                continue
+            why = FORMATS["stationId"].test(station_id) if number > 1 else None
+            if why:
+                return f"setting CSMS_STATION_SET_ID: set {number}'s id for {setting} ({station_id!r}): {why}"
+            other = seen.setdefault(station_id, number)
+            if other != number:
+                return (f"setting CSMS_STATION_SET_ID: set {number} derives {station_id!r} for {setting}, "
+                        f"an id set {other} uses")
+    return None
 
 
 def conflict_problem(s: Settings) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from simulator.provisioning.manifest import (CertificateItem, Connector, ContractService, Evse, FirmwareItem,
                                              Manifest, ServerCertificate, SetupNote, StationItem, TariffItem,
                                              TokenItem, UrlItem, pattern_ids)
-from simulator.settings import ROOT, Settings, named_stations, named_tokens
+from simulator.settings import ROOT, Settings, named_stations, named_tokens, station_sets
 from simulator.verdicts import catalogue
 
 #: an expired token is stored Accepted with this expiry; the CSMS answers Expired from it
@@ -110,8 +110,8 @@ def build(s: Settings, cases: list[str] | None = None, csms: str | None = None) 
     manifest.stations = _stations(s, cases)
     manifest.tokens = _tokens(s, cases)
     if tariff_cases := _needing(cases, "CONFIGURED_TARIFF_PRICE_PER_KWH"):
-        manifest.tariffs = [TariffItem(s.BASIC_AUTH_CP, s.VALID_ID_TOKEN, s.VALID_ID_TOKEN_TYPE or "Central",
-                                       s.CONFIGURED_TARIFF_PRICE_PER_KWH, tariff_cases)]
+        manifest.tariffs = [TariffItem(each.BASIC_AUTH_CP, s.VALID_ID_TOKEN, s.VALID_ID_TOKEN_TYPE or "Central",
+                                       s.CONFIGURED_TARIFF_PRICE_PER_KWH, tariff_cases) for each in station_sets(s)]
     manifest.firmware = _firmware(s, cases)
     manifest.certificates = _certificates(s, cases)
     manifest.server_certificates = _server_certificates(s, cases)
@@ -156,7 +156,7 @@ def _named(text: str, s: Settings) -> str:
 def _stations(s: Settings, cases: list[str]) -> list[StationItem]:
     evses: dict[str, int] = {}  # station id -> EVSEs it reports (some cases add a second one)
     by_id: dict[str, StationItem] = {}
-    for named in named_stations(s):
+    for named in (n for each in station_sets(s) for n in named_stations(each)):  # every set's stations
         if named.security_profile not in s.supported_profiles:
             continue  # its cases are skipped
         needing = [c for c in cases if named.setting in references(c)]

@@ -102,6 +102,12 @@ def last_closed(station: str) -> float | None:
     return _last_closed.get(station)
 
 
+def closed_elsewhere(station: str, at: float) -> None:
+    """Another process of the run closed ``station``'s connection at ``at`` (time.monotonic(), one
+    clock for the machine's processes): this one's next connection settles from then too."""
+    _last_closed[station] = max(_last_closed.get(station, float("-inf")), at)
+
+
 # ---------------------------------------------------------------- troubles of the running case
 def trouble(cause: str) -> None:
     """A connection ended without an answer from the CSMS (refused, reset, silence, lost without a
