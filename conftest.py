@@ -180,10 +180,15 @@ def distribute(config: pytest.Config, settings: Settings) -> int:
     return asked or 0
 
 
-def station_set_number(config: pytest.Config) -> int:
-    """The station set this process plays: worker gwN plays set N+1; one process plays set 1."""
-    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
-    return int(worker.removeprefix("gw")) + 1
+def station_set_numbers(config: pytest.Config, sets: int) -> list[int]:
+    """The station sets this process plays: worker gwN of W plays sets N+1, N+1+W, … (more sets than
+    workers: the worker takes its sets in turn, so one set's settle time passes while it plays the
+    other); a run without workers plays set 1."""
+    given = getattr(config, "workerinput", None)
+    if given is None:
+        return [1]
+    worker, workers = int(given["workerid"].removeprefix("gw")), int(given["workercount"])
+    return list(range(worker + 1, sets + 1, workers)) or [worker + 1]
 
 
 def csms_name(settings: Settings) -> str:
@@ -225,6 +230,7 @@ class Harness:
         self.setup_failures: dict[str, str] = {}  # case id -> the setup problem it fails with at once
         self.configured = settings
         self.station_set = 1
+        self.my_sets = [1]
         self.turns: Any = None  # a worker of parallel station sets: the cases' turns (simulator.station_sets)
 
     @pytest.hookimpl(tryfirst=True)
@@ -241,9 +247,8 @@ class Harness:
         self.settings = self.settings.model_copy(update={"REFERENCE_CSMS_SEED": seed, "CONTENT_SEED": content})
         self.configured = self.settings  # set 1's: what the certificates and the manifest derive from
         if not self.settings.embedded:  # a worker against CSMS_ADDRESS plays its own station set
-            from simulator.settings import station_set
-            self.station_set = station_set_number(config)
-            self.settings = station_set(self.settings, self.station_set)
+            self.my_sets = station_set_numbers(config, self.settings.CSMS_STATION_SETS)
+            self.play_set(self.my_sets[0])
             if _is_worker(config):
                 from simulator.station_sets import Turns
                 self.turns = Turns(Path(config.workerinput["ocpp_reports"]))  # type: ignore[attr-defined]
@@ -300,6 +305,17 @@ class Harness:
         self.report = ConformanceReport(self.reports, target, self.settings, worker=_is_worker(session.config),
                                         csms=self.csms, external=self.external)
         session.config.pluginmanager.register(self.report, "ocpp-conformance-report")
+
+    def play_set(self, number: int) -> None:
+        """The cases from now on play station set ``number`` (``simulator.settings.station_set``)."""
+        from simulator.settings import station_set
+        self.station_set = number
+        self.settings = station_set(self.configured, number)
+
+    def next_set(self) -> None:
+        """Before a case: a worker with several sets takes the next one."""
+        if len(self.my_sets) > 1:
+            self.play_set(self.my_sets[(self.my_sets.index(self.station_set) + 1) % len(self.my_sets)])
 
     def name_the_csms(self, config: pytest.Config) -> None:
         """The terminal's first line and the JUnit file's ``ocpp.csms`` property say which CSMS is
@@ -447,14 +463,14 @@ class Harness:
         # may already be running on another worker: they check it themselves
         from simulator.settings import certificate_stations, set_station_ids
         shared = certificate_stations(s) if self.turns is not None else frozenset()
-        mine = {v for k, v in set_station_ids(self.configured, self.station_set).items() if k not in shared}
+        mine = {v for n in self.my_sets for k, v in set_station_ids(self.configured, n).items() if k not in shared}
         manifest.stations = [station for station in manifest.stations if station.id in mine]
-        if self.turns is not None and self.station_set > 1:
+        if self.turns is not None and 1 not in self.my_sets:
             manifest.server_certificates = []  # set 1's worker checks the wss endpoints (a station of profile 3)
         groups = {t.group_setting for t in named_tokens(s) if t.group_setting}
         if self.turns is not None:  # the TLS check's connections are SECURITY_PROFILE_3_CP's
             self.turns.take(exclusive=False, stations=[getattr(s, name) for name in sorted(shared)
-                                                       if self.station_set == 1])
+                                                       if 1 in self.my_sets])
         try:
             problems = setup_check(s, manifest, make_endpoint(s), lambda profile, sid: credentials(s, profile, sid),
                                    lambda token: [c for c in token.cases if references(c) & groups])
@@ -511,8 +527,9 @@ def as_case(item: pytest.Function, body: Callable[..., Awaitable[None]]) -> Call
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def settings(request: pytest.FixtureRequest) -> Settings:
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, station_set_turn: None) -> Settings:
+    """The settings of the case: its station set's ids (``station_set_turn`` chose the set)."""
     harness = request.config.stash.get(HARNESS, None)
     if harness is None:
         pytest.skip("conformance fixtures are not active in this run")
@@ -532,6 +549,7 @@ def station_set_turn(request: pytest.FixtureRequest) -> Any:
     from simulator.provisioning.build import references
     from simulator.settings import certificate_stations
     from simulator.station_sets import SHARED_STATE
+    harness.next_set()
     s = harness.settings
     bound = [getattr(s, name) for name in sorted(references(match.group(0)) & certificate_stations(s))]
     harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
