@@ -47,12 +47,12 @@ class Standalone:
         self.process.wait(10)
 
 
-def start_standalone_csms(*args: str) -> Standalone:
+def start_standalone_csms(*args: str, env: dict[str, str] | None = None) -> Standalone:
     """``python -m reference_csms ARGS`` (``--suite`` when none) on free ports; its addresses are the
-    ones it prints."""
+    ones it prints (``env``: settings its ``--suite`` reads, e.g. CSMS_STATION_SETS)."""
     process = subprocess.Popen([sys.executable, "-m", "reference_csms", *(args or ("--suite",)), "--port", "0",
                                 "--wss-port", "0", "--api-port", "0"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.DEVNULL, text=True, env={**os.environ, **(env or {})})
     line = process.stdout.readline() if process.stdout else ""
     match = re.search(r"(ws://127\.0\.0\.1:\d+) (?:(wss://localhost:\d+)|\(no wss[^)]*\)) actions (http://\S+)", line)
     if not match:
@@ -62,8 +62,8 @@ def start_standalone_csms(*args: str) -> Standalone:
 
 
 @contextmanager
-def standalone_csms(*args: str) -> Iterator[Standalone]:
-    csms = start_standalone_csms(*args)
+def standalone_csms(*args: str, env: dict[str, str] | None = None) -> Iterator[Standalone]:
+    csms = start_standalone_csms(*args, env=env)
     try:
         yield csms
     finally:
