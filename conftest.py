@@ -492,10 +492,7 @@ class Harness:
             from simulator.verdicts.catalogue import configured_waits
             items.sort(key=lambda item: -configured_waits(m.group(0)) if (m := CASE_ID.search(item.name)) else 0)
         s = self.settings
-        intervals = max(s.CLOCK_ALIGNED_METER_VALUES_INTERVAL, s.SAMPLED_METER_VALUES_INTERVAL,
-                        s.TX_ENDED_METER_VALUES_INTERVAL)  # block J waits up to 4 intervals for its readings
-        limit = (8 * s.CSMS_ACTION_TIMEOUT + 4 * s.CSMS_RESPONSE_TIMEOUT + 16 * s.TRANSACTION_DURATION
-                 + 4 * intervals + 30)
+        limit = s.case_time_limit
         for item in items:
             match = CASE_ID.search(item.name)
             if not match:

@@ -67,6 +67,12 @@ def test_a_run_stopped_by_maxfail_exits_1_alike_serial_or_parallel() -> None:
         assert run.summary["run"]["status"] in ("incomplete", "complete"), run.summary["run"]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The run reacts to Ctrl-C as a terminal's: a shell that starts a job in the background (a CI
+    script's ``&``, nohup) makes its processes ignore SIGINT, and that is inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(reports: Path, workers: str) -> tuple[int, str, Path]:
     """``./run pytest tests -k TC_E`` in its own process group, Ctrl-C (SIGINT to the group, as a
     terminal sends it) once three cases passed."""
@@ -75,7 +81,8 @@ def _interrupted(reports: Path, workers: str) -> tuple[int, str, Path]:
                TRANSACTION_DURATION="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(["./run", "pytest", "tests", "-k", "TC_E", "-v", "-p", "no:cacheprovider",
                                 "--no-preflight", "--reports", str(reports)], cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=_ctrl_c_as_in_a_terminal)
     lines, passed = [], 0
     deadline = time.monotonic() + 120
     assert process.stdout is not None

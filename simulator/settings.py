@@ -121,13 +121,13 @@ class Settings(BaseSettings):
     CSMS_ACTION_TIMEOUT: Seconds = _s(30.0, "Seconds to wait for a request the CSMS must send (after an operator action or on its own)", "CSMS")
     CSMS_RESPONSE_TIMEOUT: Seconds = _s(10.0, "Seconds to wait for the CSMS's answer to a request of the station", "CSMS")
     CSMS_SETTLE_TIME: Annotated[float, Field(ge=0)] = _s(1.0, "Seconds between the moment a station's connection has closed on both sides and its next connection (a reconnect inside a case, an admission or TLS probe, the next case), for every connection the harness opens. 1 s by default because a real station never reconnects within milliseconds (its reconnect back-off, OCPPCommCtrlr.RetryBackOffWaitMinimum, is seconds) and a CSMS may still be finishing the closed connection (a broker channel, a session) when the next one comes; raise it for a CSMS that needs longer. 0 (the fast profile) suits the embedded reference CSMS", "CSMS")
-    CSMS_STATION_SETS: Annotated[int, Field(ge=1, le=16)] = _s(1, "Against CSMS_ADDRESS: how many station sets run the cases in parallel, one pytest-xdist worker each (-n defaults to this; a larger -n stops). Set 1 uses the station ids as configured, set k > 1 derives each one by CSMS_STATION_SET_ID; register every set's stations (python -m simulator.provisioning lists them). 1 = one case after another. The manual operator always runs one set", "CSMS")
-    CSMS_STATION_SET_ID: str = _s("{id}-{set}", "How set k > 1 of CSMS_STATION_SETS derives a station id from a configured one: {id} is the configured id, {set} the set's number (CP_1 -> CP_1-2). SECURITY_PROFILE_3_CP (its client certificate carries its id) is never derived: its cases run on one worker at a time", "CSMS")
+    CSMS_STATION_SETS: Annotated[int, Field(ge=1, le=16)] = _s(1, "Against CSMS_ADDRESS: how many station sets run the cases in parallel (-n defaults to this; a larger -n stops; a smaller one gives each worker several sets, played in turn, so one set's CSMS_SETTLE_TIME passes while the worker plays another). Set 1 uses the station ids as configured, set k > 1 derives each one by CSMS_STATION_SET_ID; register every set's stations (python -m simulator.provisioning lists them). 1 = one case after another. The manual operator always runs one set", "CSMS")
+    CSMS_STATION_SET_ID: str = _s("{id}-{set}", "How set k > 1 of CSMS_STATION_SETS derives a station id from a configured one: {id} is the configured id, {set} the set's number (CP_1 -> CP_1-2). SECURITY_PROFILE_3_CP (its client certificate carries its id) is never derived: its cases take turns across the workers", "CSMS")
     CSMS_SILENCE_WAIT: Seconds = _s(0.5, "Seconds the harness listens to confirm the CSMS sends nothing (the only fixed wait)", "CSMS")
     REFERENCE_CSMS_FAULTS: str = _s("", "Embedded reference CSMS only: comma-separated named faults to start it with (see python -m reference_csms --list-faults)", "CSMS")
     REFERENCE_CSMS_OPTIONS: str = _s("", "Embedded reference CSMS only: optional behaviours of real CSMSs to switch on: base_report_at_boot, query_on_reconnect, busy (requests no case asked for at random moments, optional fields in answers)", "CSMS")
     REFERENCE_CSMS_SEED: int | None = _s(None, "Embedded reference CSMS only: integer seed of the busy option's random requests (same seed, same sequence per station); empty = a random seed picked at start, shown in the pytest header", "CSMS")
-    REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS the cases run one after another (its station ids are shared)", "CSMS")
+    REFERENCE_CSMS_WORKERS: Annotated[int, Field(ge=1, le=16)] = _s(4, "Embedded reference CSMS only: the cases run on this many parallel workers (pytest-xdist), each with a reference CSMS of its own, so the simulated waits overlap; 1 = one case after another. pytest's -n overrides it. Against any other CSMS: CSMS_STATION_SETS", "CSMS")
     # --- Reports
     REPORTS_FOLDER: str = _s("reports", "Folder of the run folders: each run writes its reports into a fresh <time>/ in it, and <folder>/latest points to the last run that selected cases (relative paths are relative to the project). --reports DIR writes into DIR instead", "Reports")
     REPORTS_KEEP_RUNS: Annotated[int, Field(ge=1)] = _s(10, "Run folders kept in REPORTS_FOLDER: the oldest beyond this number are removed (only the harness's own files in them; a folder is removed once empty). --reports DIR is never pruned", "Reports")
@@ -352,6 +352,15 @@ class Settings(BaseSettings):
         return value
 
     # --- derived values
+    @property
+    def case_time_limit(self) -> float:
+        """The longest a case may take (pytest-timeout's limit per case): the waits the catalogue's
+        longest cases add up, with room for the rest (block J waits up to 4 meter value intervals)."""
+        intervals = max(self.CLOCK_ALIGNED_METER_VALUES_INTERVAL, self.SAMPLED_METER_VALUES_INTERVAL,
+                        self.TX_ENDED_METER_VALUES_INTERVAL)
+        return (8 * self.CSMS_ACTION_TIMEOUT + 4 * self.CSMS_RESPONSE_TIMEOUT + 16 * self.TRANSACTION_DURATION
+                + 4 * intervals + 30)
+
     @property
     def embedded(self) -> bool:
         return self.CSMS_ADDRESS is None
