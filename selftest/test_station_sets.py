@@ -208,3 +208,21 @@ def test_three_sets_give_the_verdicts_of_one(tmp_path: Path) -> None:
     assert not clashes, clashes[:5]
     assert across >= SETTLE, across  # the certificate-bound station's close, handed from one worker to the next
     assert not list(tmp_path.glob(".station-sets.*"))  # the turns' files are removed after the run
+
+
+def test_a_python_operator_acts_for_two_sets_at_once(tmp_path: Path) -> None:
+    """Each worker's operator drives the CSMS for its own set's stations at the same time as the
+    other's (their first calls wait for each other), and each answer reaches its own case."""
+    record = tmp_path / "calls.jsonl"
+    cases = ["TC_F_06", "TC_F_20", "TC_B_20", "TC_F_01"]
+    with standalone_csms(env={"CSMS_STATION_SETS": "2"}) as csms:
+        run = run_cases(" or ".join(cases), args=["-n", "2"], timeout=300, env={
+            "CSMS_ADDRESS": csms.ws, "CSMS_STATION_SETS": "2", "MY_CSMS_API": csms.api, "RECORD_FILE": str(record),
+            "CSMS_OPERATOR": "python:selftest.recording_operator:Recording"})
+    assert run.verdicts() == {case: "passed" for case in cases}, (run.reasons(), run.output[-2000:])
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    stations_of = {pid: {c["station"] for c in calls if c["pid"] == pid} for pid in {c["pid"] for c in calls}}
+    assert sorted(map(sorted, stations_of.values())) == [["CP_1"], ["CP_1-2"]], stations_of
+    starts = sorted(c["at"] for c in calls if c["event"] == "start")
+    first_end = min(c["at"] for c in calls if c["event"] == "end")
+    assert starts[1] < first_end, "the two workers' operators acted at the same time"
