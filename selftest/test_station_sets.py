@@ -173,39 +173,43 @@ FAULTS = ["customer_info_wrong_identifier", "heartbeat_local_time"]
 SETTLE = 0.2
 
 
-def _overlaps(log: Path) -> tuple[list[tuple[str, str, str]], float]:
-    """Station ids two processes had open at once, and the shortest close-to-connect gap of an id
-    whose two connections came from different processes."""
+def _overlaps(log: Path) -> tuple[list[tuple[str, str, str]], float, float]:
+    """Station ids two processes had open at once, the shortest close-to-connect gap of a station id,
+    and the shortest of an id whose two connections came from different processes."""
     events = sorted((json.loads(line) for line in log.read_text().splitlines()), key=lambda e: e["mono"])
     opened: dict[str, dict[tuple[int, int], str]] = {}
     last: dict[str, tuple[float, int]] = {}
-    clashes, across = [], float("inf")
+    clashes, shortest, across = [], float("inf"), float("inf")
     for e in events:
         held = opened.setdefault(e["station"], {})
         if e["event"] == "open":
             clashes += [(e["station"], e["case"], other) for (pid, _), other in held.items() if pid != e["pid"]]
-            if e["station"] in last and last[e["station"]][1] != e["pid"]:
-                across = min(across, e["mono"] - last[e["station"]][0])
+            if e["station"] in last and not held:
+                gap = e["mono"] - last[e["station"]][0]
+                shortest = min(shortest, gap)
+                across = min(across, gap) if last[e["station"]][1] != e["pid"] else across
             held[(e["pid"], e["link"])] = e["case"]
         else:
             held.pop((e["pid"], e["link"]), None)
             last[e["station"]] = (e["mono"], e["pid"])
-    return clashes, across
+    return clashes, shortest, across
 
 
-def test_three_sets_give_the_verdicts_of_one(tmp_path: Path) -> None:
+def test_three_sets_shuffled_give_the_verdicts_of_one(tmp_path: Path) -> None:
     with standalone_csms("--suite", "--option", "busy", "--seed", "11", *[a for f in FAULTS for a in ("--fault", f)],
                          env={"CSMS_STATION_SETS": "3"}) as csms:
         env = csms.env(CSMS_SETTLE_TIME=str(SETTLE), CSMS_STATION_SETS="3")
         one = run_cases(SELECT, env=env, args=["-n", "0"], timeout=600)
-        three = run_cases(SELECT, env=env, args=["-n", "3"], timeout=600, keep=tmp_path, preflight=True)
+        three = run_cases(SELECT, env=env, args=["-n", "3", "--shuffle", "7"], timeout=600, keep=tmp_path,
+                          preflight=True)
     assert "3 parallel workers" in three.output or "created: 3/3 workers" in three.output, three.output[-2000:]
     verdicts = one.verdicts()
     assert len(verdicts) > 50 and {"passed", "failed"} <= set(verdicts.values()), verdicts
     assert three.verdicts() == verdicts, {c: (v, three.verdicts().get(c)) for c, v in verdicts.items()
                                           if three.verdicts().get(c) != v}
-    clashes, across = _overlaps(tmp_path / "connections.jsonl")
+    clashes, shortest, across = _overlaps(tmp_path / "connections.jsonl")
     assert not clashes, clashes[:5]
+    assert shortest >= SETTLE, shortest  # shuffled, each set's stations keep the settle time
     assert across >= SETTLE, across  # the certificate-bound station's close, handed from one worker to the next
     assert not list(tmp_path.glob(".station-sets.*"))  # the turns' files are removed after the run
 
