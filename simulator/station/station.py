@@ -158,7 +158,8 @@ class Expectation:
         """The request's payload. ``trigger`` (an operator action; default: the one it was
         registered with) is asked for first unless the request already arrived; the time the
         operator takes counts inside the wait. Fails the step when nothing comes within the
-        timeout, naming the requests of that kind that came but did not match."""
+        timeout (plus the link's round trip, see ``Station.round_trip``), naming the requests of
+        that kind that came but did not match."""
         trigger = trigger if trigger is not None else self.trigger
         limit = self.station.settings.CSMS_ACTION_TIMEOUT if timeout is None else timeout
         loop = asyncio.get_running_loop()
@@ -170,7 +171,7 @@ class Expectation:
             self.since = len(self.station.unexpected)  # what came before the operator was asked is no answer to it
             with self.station.trace.timing("csms"):  # the operator is the CSMS's side; it keeps to the limit
                 await self.station.operator.request(trigger, step, until=self.future, timeout=limit)
-        remaining = max(0.0, limit - (loop.time() - started))
+        remaining = max(0.0, limit + self.station.round_trip - (loop.time() - started))
         try:
             return await self.station.wait_for(self.future, remaining, what, step, limit=limit, started=started)
         except CaseFailure as failure:
@@ -240,6 +241,8 @@ class Station(ChargePoint):
         self.on_outcome: Callable[[Outcome], None] | None = None
         self._harness_error: str | None = None
         self._background: list[asyncio.Task] = []
+        self._round_trip = 0.0  # see ``round_trip``
+        self._answered = False  # an answer to a request of the station came on this connection
         if creds.password:
             add_secret(creds.password)
 
@@ -273,6 +276,8 @@ class Station(ChargePoint):
         self._connection = ws
         self._closed = asyncio.Event()
         self._close_reason = ""
+        self._round_trip = getattr(ws, "upgrade_seconds", 0.0)  # a new link: learnt afresh
+        self._answered = False
         self.trace.note(self.id, f"connected (security profile {self.creds.profile}, "
                                  f"subprotocol {getattr(ws, 'subprotocol', None)})")
         self._reader = asyncio.create_task(self._read(ws), name=f"reader-{self.id}")
@@ -385,10 +390,30 @@ class Station(ChargePoint):
         fail(step, f"no {what} from the CSMS within {timeout if limit is None else limit:g} s "
                    f"(waited {loop.time() - started:.1f} s)", "timeout")
 
+    @property
+    def round_trip(self) -> float:
+        """Seconds a frame of the station and the CSMS's reaction to it take over this connection:
+        the shortest request->answer time seen on it (the link's round trip plus the CSMS's
+        quickest processing), before any answer the WebSocket upgrade's round trip.
+
+        Every wait for the CSMS lasts its setting plus this: over a link of 150 ms each way the
+        CSMS's reaction to the station's last frame arrives 300 ms after it, so a 0.2 s silence
+        window would be blind to it and a timeout would be cut short by the link."""
+        return self._round_trip
+
+    def _learn_round_trip(self, seconds: float) -> None:
+        if not self._answered or seconds < self._round_trip:
+            self._round_trip, self._answered = seconds, True
+
     async def quiet_for(self, seconds: float | None = None, setting: str = "CSMS_SILENCE_WAIT") -> None:
-        """The one kind of fixed wait: listen for ``seconds`` (the ``setting``) to see that nothing comes."""
+        """The one kind of fixed wait: listen for ``seconds`` (the ``setting``) to see that nothing
+        comes, plus the link's round trip (``round_trip``), so that what the CSMS sent in reaction
+        to the station's last frame still arrives inside the window. The trace counts the setting's
+        part as configured and the round trip as time spent on the link and the CSMS."""
         with self.trace.timing("configured", setting):
             await asyncio.sleep(self.settings.CSMS_SILENCE_WAIT if seconds is None else seconds)
+        with self.trace.timing("csms"):
+            await asyncio.sleep(self.round_trip)
 
     @property
     def close_reason(self) -> str:
@@ -399,10 +424,11 @@ class Station(ChargePoint):
         """"Post: still connected": the connection is open, free of protocol problems, and the CSMS
         still serves it. Once the CSMS has accepted the station a Heartbeat round trip shows that
         (the CSMS answers it after everything sent before), so no fixed window is spent; a station
-        that is not accepted may not send Heartbeat and listens CSMS_SILENCE_WAIT instead."""
+        that is not accepted may not send Heartbeat and listens CSMS_SILENCE_WAIT (plus the link's
+        round trip) instead."""
         if self.registration != "Accepted":
             await self.stay_connected(self.settings.CSMS_SILENCE_WAIT, step, during="(expected still connected)",
-                                      setting="CSMS_SILENCE_WAIT")
+                                      setting="CSMS_SILENCE_WAIT", silence=True)
         if self._problem:
             fail(step, self._problem, self._problem_kind)
         try:
@@ -428,17 +454,22 @@ class Station(ChargePoint):
             self.expectations.remove(expectation)
 
     async def stay_connected(self, seconds: float, step: int | str | None,
-                             until: "Expectation | None" = None, during: str = "", setting: str = "") -> bool:
+                             until: "Expectation | None" = None, during: str = "", setting: str = "",
+                             silence: bool = False) -> bool:
         """A protocol wait (e.g. a Pending boot's interval): listen ``seconds`` while the CSMS may
         send requests; the step fails if the CSMS closes the connection. True when ``until``
-        arrived before the time was up."""
+        arrived before the time was up. ``silence``: a "the CSMS sends nothing" window, which
+        lasts the link's round trip longer (as ``quiet_for``)."""
         if self._problem:
             fail(step, self._problem, self._problem_kind)
         closed = asyncio.create_task(self._closed.wait())
         waits: set[Any] = {closed} | ({until.future} if until is not None else set())
         try:
             with self.trace.timing("configured", setting):
-                await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            if silence and not done:
+                with self.trace.timing("csms"):
+                    await asyncio.wait(waits, timeout=self.round_trip, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if until is not None and until.arrived and not until.future.cancelled():
@@ -492,8 +523,10 @@ class Station(ChargePoint):
                                      f"sent", pytrace=False) from None
             try:
                 limit = self.settings.CSMS_RESPONSE_TIMEOUT if timeout is None else timeout
-                frame = await self.wait_for(future, limit, f"{action}Response", step)
+                frame = await self.wait_for(future, limit + self.round_trip, f"{action}Response", step,
+                                            limit=limit)
                 sent.append(time.perf_counter())
+                self._learn_round_trip(sent[1] - sent[0])
             finally:
                 if self._pending.pop(unique_id, None) is not None and len(sent) < 2:
                     self._expired.append(unique_id)  # an answer may still come, late
@@ -571,7 +604,8 @@ class Station(ChargePoint):
 
     async def expect_no(self, action: str, step: int | str | None, seconds: float | None = None,
                         match: Match = None, describe: str = "") -> None:
-        """Check that the CSMS does not send ``action`` (matching ``match``) for a short while."""
+        """Check that the CSMS does not send ``action`` (matching ``match``) for a short while
+        (``quiet_for``: the setting plus the link's round trip)."""
         exp = self.expecting(action, match=match, describe=describe, why="any such request fails the step")
         await self.quiet_for(seconds)
         self.expectations.remove(exp) if exp in self.expectations else None

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import functools
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,17 @@ class StationConnection(ClientConnection):
     def __init__(self, *args: Any, link: connections.Link, made: list["StationConnection"], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.link = link
+        #: seconds from the upgrade request going out to its answer (TCP and TLS handshakes not
+        #: counted): the station's first estimate of its link's round trip, before any OCPP answer
+        self.upgrade_seconds = 0.0
         made.append(self)
+
+    async def handshake(self, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        try:
+            await super().handshake(*args, **kwargs)
+        finally:
+            self.upgrade_seconds = time.perf_counter() - started
 
     def connection_lost(self, exc: Exception | None) -> None:
         upgraded = self.response is not None and self.response.status_code == 101
