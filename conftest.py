@@ -355,8 +355,10 @@ class Harness:
 
     def target(self) -> str:
         s = self.settings
-        if not self.workers and self.embedded is None:
-            return f"{s.CSMS_ADDRESS} / {s.CSMS_WSS_ADDRESS or 'no wss endpoint'}"
+        if self.external:
+            sets = (f" on {s.CSMS_STATION_SETS} station sets ({self.workers} parallel workers)" if self.workers
+                    else f" on station set {self.station_set}" if self.station_set > 1 else "")
+            return f"{s.CSMS_ADDRESS} / {s.CSMS_WSS_ADDRESS or 'no wss endpoint'}{sets}"
         where, seed = (f"one per worker ({self.workers} parallel workers", s.REFERENCE_CSMS_SEED) if self.workers \
             else (f"({s.CSMS_ADDRESS}, {s.CSMS_WSS_ADDRESS}", self.embedded.csms.seed)
         return (f"embedded reference CSMS {where}; faults: {', '.join(s.faults) or 'none'}; options: "
@@ -491,6 +493,9 @@ class Harness:
         elif _is_worker(config):  # longest first: the workers take cases in turn, and none ends alone with a long one
             from simulator.verdicts.catalogue import configured_waits
             items.sort(key=lambda item: -configured_waits(m.group(0)) if (m := CASE_ID.search(item.name)) else 0)
+            if self.turns is not None:  # station sets: a case that runs alone goes first, before long cases
+                from simulator.station_sets import SHARED_STATE  # started elsewhere would keep everyone waiting
+                items.sort(key=lambda item: not ((m := CASE_ID.search(item.name)) and m.group(0) in SHARED_STATE))
         s = self.settings
         limit = s.case_time_limit
         for item in items:

@@ -195,3 +195,19 @@ def test_cases_pass_through_the_relay_over_ws_and_wss(csms: Standalone, tmp_path
         assert run.returncode == 0 and set(verdicts.values()) == {"passed"}, run.output[-3000:]
         assert plain.connections and tls.connections, (plain.connections, tls.connections)
         print(f"through the relay: {len(verdicts)} items in {run.summary.get('total_seconds')} s")
+
+
+def test_the_whole_suite_passes_on_four_station_sets_through_the_link(tmp_path: Path) -> None:
+    """Issue 25, item 4: every case passes over a 150 ms link, on four parallel station sets of a
+    busy standalone reference CSMS, with its setup check and preflight over the link too."""
+    from selftest.support import implemented_case_items
+    with standalone_csms("--suite", "--option", "busy", "--seed", "13", env={"CSMS_STATION_SETS": "4"}) as busy, \
+            relays(busy) as (plain, tls):
+        run = run_cases("TC_", env=busy.env(CSMS_ADDRESS=f"ws://127.0.0.1:{plain.port}",
+                                            CSMS_WSS_ADDRESS=f"wss://localhost:{tls.port}", CSMS_STATION_SETS="4"),
+                        args=["-n", "4"], keep=tmp_path, timeout=1200, preflight=True)
+    verdicts = run.verdicts()
+    assert len(verdicts) == len(implemented_case_items()), run.output[-3000:]
+    assert run.returncode == 0 and set(verdicts.values()) == {"passed"}, \
+        ({case: reason for case, reason in run.reasons().items() if reason}, run.output[-2000:])
+    print(f"whole suite, 4 sets, 150 ms each way: {len(verdicts)} items in {run.summary.get('total_seconds')} s")

@@ -243,6 +243,7 @@ class Station(ChargePoint):
         self._background: list[asyncio.Task] = []
         self._round_trip = 0.0  # see ``round_trip``
         self._answered = False  # an answer to a request of the station came on this connection
+        self._answers = 0  # answers to the station's requests so far: the progress of follow-up work
         if creds.password:
             add_secret(creds.password)
 
@@ -527,6 +528,7 @@ class Station(ChargePoint):
                                             limit=limit)
                 sent.append(time.perf_counter())
                 self._learn_round_trip(sent[1] - sent[0])
+                self._answers += 1
             finally:
                 if self._pending.pop(unique_id, None) is not None and len(sent) < 2:
                     self._expired.append(unique_id)  # an answer may still come, late
@@ -707,14 +709,20 @@ class Station(ChargePoint):
         return task
 
     async def settle(self, step: int | str | None = None) -> None:
-        """Wait for follow-up work to finish; its failures fail the case here."""
+        """Wait for follow-up work to finish; its failures fail the case here. Follow-up work may be
+        long (a report of many parts over a slow link: one round trip each), so it may go on as long
+        as the CSMS keeps answering it; a stretch of twice the response timeout (plus the round trip)
+        without an answer ends it (each of its requests has its own timeout: this is the last guard)."""
         while self._background:
             task = self._background.pop(0)
+            while not task.done():
+                answers = self._answers
+                await asyncio.wait({task}, timeout=2 * (self.settings.CSMS_RESPONSE_TIMEOUT + self.round_trip))
+                if not task.done() and self._answers == answers:
+                    task.cancel()
+                    fail(step, "follow-up messages of the station did not finish in time")
             try:
-                await asyncio.wait_for(asyncio.shield(task), self.settings.CSMS_RESPONSE_TIMEOUT * 4)
-            except asyncio.TimeoutError:
-                task.cancel()
-                fail(step, "follow-up messages of the station did not finish in time")
+                task.result()
             except Exception as e:  # the station's own code failed in the follow-up: a harness error
                 harness_error(step, f"in a follow-up message: {_detail(e)}")
 
