@@ -252,6 +252,7 @@ class Harness:
             if _is_worker(config):
                 from simulator.station_sets import Turns
                 self.turns = Turns(Path(config.workerinput["ocpp_reports"]))  # type: ignore[attr-defined]
+                config.pluginmanager.register(StationSetTurns(self), "ocpp-station-set-turns")
         shuffle = given.get("ocpp_shuffle", config.getoption("--shuffle"))
         if shuffle is not None:
             self.shuffle_seed = random.randrange(10**6) if shuffle == "random" else int(shuffle)
@@ -509,6 +510,36 @@ class Harness:
                 item.obj = as_case(item, item.obj)
 
 
+class StationSetTurns:
+    """A worker of parallel station sets against one CSMS (``simulator.station_sets``): before each
+    case it takes the worker's next set, and its turn: alone for a case that changes what other sets
+    read, holding a certificate-bound station (every set's) for a case that uses one, shared
+    otherwise. Around the whole case, outside its time limit and its measured time: waiting for a
+    turn is no time of the case."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        match = CASE_ID.search(item.name)
+        if not match:
+            yield
+            return
+        from simulator.provisioning.build import references
+        from simulator.settings import certificate_stations
+        from simulator.station_sets import SHARED_STATE
+        harness = self.harness
+        harness.next_set()
+        s = harness.settings
+        bound = [getattr(s, name) for name in sorted(references(match.group(0)) & certificate_stations(s))]
+        harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
+        try:
+            yield
+        finally:
+            harness.turns.give_back()
+
+
 def as_case(item: pytest.Function, body: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """The case's call: connect the stations its fixtures made, run its steps, then check that
     every station's follow-up messages were answered and no protocol problem came after the last
@@ -530,35 +561,12 @@ def as_case(item: pytest.Function, body: Callable[..., Awaitable[None]]) -> Call
 
 # ---------------------------------------------------------------------------- fixtures
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, station_set_turn: None) -> Settings:
-    """The settings of the case: its station set's ids (``station_set_turn`` chose the set)."""
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """The settings of the case: its station set's ids (``StationSetTurns`` chose the set)."""
     harness = request.config.stash.get(HARNESS, None)
     if harness is None:
         pytest.skip("conformance fixtures are not active in this run")
     return harness.settings
-
-
-@pytest.fixture(autouse=True)
-def station_set_turn(request: pytest.FixtureRequest) -> Any:
-    """Parallel station sets against one CSMS (``simulator.station_sets``): a case that changes
-    what other sets read runs alone, one that uses a certificate-bound station (every set's) waits
-    for that station; every other case takes a shared turn."""
-    harness = request.config.stash.get(HARNESS, None)
-    match = CASE_ID.search(request.node.name)
-    if harness is None or harness.turns is None or not match:
-        yield
-        return
-    from simulator.provisioning.build import references
-    from simulator.settings import certificate_stations
-    from simulator.station_sets import SHARED_STATE
-    harness.next_set()
-    s = harness.settings
-    bound = [getattr(s, name) for name in sorted(references(match.group(0)) & certificate_stations(s))]
-    harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
-    try:
-        yield
-    finally:
-        harness.turns.give_back()
 
 
 @pytest.fixture(autouse=True)

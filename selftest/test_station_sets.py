@@ -110,12 +110,16 @@ def test_the_manual_operator_runs_one_set() -> None:
 
 # ---------------------------------------------------------------- turns between workers
 def _hold(folder: str, exclusive: bool, stations: list[str], seconds: float, log: str, name: str) -> None:
-    """A case of another worker: its turn for ``seconds``; its stations' connections close at its end."""
+    """A case of another worker: its turn until ``folder``/release exists (at least ``seconds``); its
+    stations' connections close at its end."""
     turns = Turns(Path(folder))
     turns.take(exclusive, stations)
     start = time.monotonic()
+    (Path(folder) / f"{name}.took").touch()
     handed = {station: connections.last_closed(station) for station in stations}  # what the last holder left
     time.sleep(seconds)
+    while not (Path(folder) / "release").exists():
+        time.sleep(0.01)
     end = time.monotonic()
     for station in stations:
         connections.closed_elsewhere(station, end)
@@ -124,25 +128,44 @@ def _hold(folder: str, exclusive: bool, stations: list[str], seconds: float, log
     turns.give_back()
 
 
-def _intervals(log: Path) -> dict[str, dict[str, float]]:
+def _until(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def _gate_taken(folder: Path) -> bool:
+    import fcntl
+    with open(folder / ".station-sets.gate", "a") as gate:
+        try:
+            fcntl.flock(gate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+    return False
+
+
+def _intervals(log: Path) -> dict[str, dict[str, Any]]:
     return {row["name"]: row for row in map(json.loads, log.read_text().splitlines())}
 
 
 def test_a_shared_state_case_runs_alone_and_a_waiting_one_is_not_starved(tmp_path: Path) -> None:
     assert {"TC_N_30", "TC_N_62", "TC_N_63"} <= set(SHARED_STATE)
-    log = tmp_path / "log.jsonl"
-    spawn = multiprocessing.get_context("spawn")
-    readers = [spawn.Process(target=_hold, args=(str(tmp_path), False, [], 0.6, str(log), f"r{i}")) for i in range(2)]
-    for reader in readers:
-        reader.start()
-    time.sleep(0.3)  # the readers hold their turns
-    writer = spawn.Process(target=_hold, args=(str(tmp_path), True, [], 0.3, str(log), "w"))
-    writer.start()
-    time.sleep(0.1)
-    late = spawn.Process(target=_hold, args=(str(tmp_path), False, [], 0.1, str(log), "late"))
-    late.start()
+    log, spawn = tmp_path / "log.jsonl", multiprocessing.get_context("spawn")
+
+    def start(name: str, exclusive: bool) -> Any:
+        process = spawn.Process(target=_hold, args=(str(tmp_path), exclusive, [], 0.0, str(log), name))
+        process.start()
+        return process
+    readers = [start("r0", False), start("r1", False)]
+    _until(lambda: all((tmp_path / f"r{i}.took").exists() for i in range(2)), "both readers hold a turn")
+    writer = start("w", True)
+    _until(lambda: _gate_taken(tmp_path), "the writer waits, holding the gate")
+    late = start("late", False)
+    time.sleep(0.2)  # the late reader asks meanwhile (before or behind the gate: either way behind the writer)
+    (tmp_path / "release").touch()
     for process in (*readers, writer, late):
-        process.join(20)
+        process.join(30)
     got = _intervals(log)
     assert got["r0"]["start"] < got["r1"]["end"] and got["r1"]["start"] < got["r0"]["end"]  # shared turns overlap
     assert got["w"]["start"] >= max(got["r0"]["end"], got["r1"]["end"])  # the writer waited for both
@@ -154,7 +177,8 @@ def test_a_certificate_bound_station_is_held_by_one_case_and_its_close_handed_on
     spawn = multiprocessing.get_context("spawn")
     first = spawn.Process(target=_hold, args=(str(tmp_path), False, ["CP_3"], 0.4, str(log), "first"))
     first.start()
-    time.sleep(0.2)
+    _until(lambda: (tmp_path / "first.took").exists(), "the first case holds CP_3")
+    (tmp_path / "release").touch()  # it lets go after its 0.4 s
     second = spawn.Process(target=_hold, args=(str(tmp_path), False, ["CP_3"], 0.0, str(log), "second"))
     second.start()
     for process in (first, second):
