@@ -532,7 +532,10 @@ class StationSetTurns:
         harness = self.harness
         harness.next_set()
         s = harness.settings
-        bound = [getattr(s, name) for name in sorted(references(match.group(0)) & certificate_stations(s))]
+        named = references(match.group(0))
+        bound = [getattr(s, name) for name in sorted(named & certificate_stations(s))]
+        if "CONFIGURED_OCSP_RESPONDER_URL" in named:  # the harness's OCSP responder: one port for every set
+            bound.append("OCSP responder")
         harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
         try:
             yield

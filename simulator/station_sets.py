@@ -5,7 +5,8 @@ Each pytest-xdist worker plays one set of station ids (``simulator.settings.stat
 two cases use one station id at once. What a CSMS keeps per station is then each set's own; what
 it keeps for everyone is not:
 
-- a certificate-bound station (SECURITY_PROFILE_3_CP: its client certificate carries its id) is the
+- a certificate-bound station (SECURITY_PROFILE_3_CP: its client certificate carries its id), and the
+  harness's OCSP responder (one port on the machine), are the
   same in every set: a case that uses it holds it, so its cases run one at a time, on whichever
   worker, and the next one still connects CSMS_SETTLE_TIME after the last one's close;
 - cases that change what other sets' cases read (:data:`SHARED_STATE`) run alone: while one runs,
