@@ -526,17 +526,11 @@ class StationSetTurns:
         if not match:
             yield
             return
-        from simulator.provisioning.build import references
-        from simulator.settings import certificate_stations
-        from simulator.station_sets import SHARED_STATE
+        from simulator.station_sets import turn_of
         harness = self.harness
         harness.next_set()
-        s = harness.settings
-        named = references(match.group(0))
-        bound = [getattr(s, name) for name in sorted(named & certificate_stations(s))]
-        if "CONFIGURED_OCSP_RESPONDER_URL" in named:  # the harness's OCSP responder: one port for every set
-            bound.append("OCSP responder")
-        harness.turns.take(exclusive=match.group(0) in SHARED_STATE, stations=bound)
+        alone, held = turn_of(match.group(0), harness.settings)
+        harness.turns.take(exclusive=alone, stations=held)
         try:
             yield
         finally:

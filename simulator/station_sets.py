@@ -19,7 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from simulator.wire import connections
 
@@ -30,6 +30,18 @@ SHARED_STATE: dict[str, str] = {
     "TC_N_62": "clears the data of customerIdentifier OpenChargeAlliance (N10)",
     "TC_N_63": "clears the data of the customer certificate CONFIGURED_CUSTOMER_CERT_* (N10)",
 }
+
+
+def turn_of(case: str, settings: Any) -> tuple[bool, list[str]]:
+    """What ``case`` takes in a parallel run: whether it runs alone, and the shared things it holds
+    (certificate-bound station ids of ``settings``, the harness's OCSP responder: one port for every set)."""
+    from simulator.provisioning.build import references
+    from simulator.settings import certificate_stations
+    named = references(case)
+    held = [getattr(settings, name) for name in sorted(named & certificate_stations(settings))]
+    if "CONFIGURED_OCSP_RESPONDER_URL" in named:
+        held.append("OCSP responder")
+    return case in SHARED_STATE, held
 
 
 class Turns:
