@@ -40,11 +40,13 @@ def log_to(path: Path | None) -> None:
     _log = path
 
 
-def _write(event: str, link: "Link", **extra: object) -> None:
+def _write(event: str, link: "Link", mono: float, **extra: object) -> None:
+    """Log ``event`` at ``mono``: the very instant the settle time counts from (a close) or was checked
+    at (an open), not a later reading, which a busy machine may delay by milliseconds."""
     if _log is None:
         return
     record = {"station": link.station, "event": event, "via": link.via, "link": link.id, "pid": os.getpid(),
-              "at": round(time.time(), 6), "mono": round(time.monotonic(), 6), "case": where(None), **extra}
+              "at": round(time.time(), 6), "mono": round(mono, 6), "case": where(None), **extra}
     try:
         with _log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
@@ -67,9 +69,10 @@ class Link:
         if self.closed:
             return
         self.closed = True
+        now = time.monotonic()
         if self.station:
-            _last_closed[self.station] = time.monotonic()
-        _write("closed", self)
+            _last_closed[self.station] = now
+        _write("closed", self, now)
 
 
 async def settle(station: str, seconds: float) -> float:
@@ -92,8 +95,10 @@ async def open_link(station: str, seconds: float, via: str) -> Link:
     no earlier than ``seconds`` after its previous one closed; the caller opens the socket now."""
     waited = await settle(station, seconds)
     link = Link(station, via)
-    since = time.monotonic() - _last_closed.get(station, float("-inf"))
-    _write("open", link, waited=round(waited, 3), since_close=round(since, 3) if since != float("inf") else None)
+    now = time.monotonic()
+    since = now - _last_closed.get(station, float("-inf"))
+    _write("open", link, now, waited=round(waited, 3),
+           since_close=round(since, 3) if since != float("inf") else None)
     return link
 
 
