@@ -400,6 +400,11 @@ class Harness:
         if self.report is not None:
             self.report._record(item, report)
         item.ihook.pytest_runtest_logreport(report=report)
+        # What the case before set up for this one (its module, its class) is torn down as far as the
+        # next case needs: pytest's own protocol does this in the teardown it is spared here, and the
+        # next case of another module would otherwise be an error ("previous item was not torn down
+        # properly"), as it was after a setup-check failure in a shuffled run on station sets
+        item.session._setupstate.teardown_exact(nextitem)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
 

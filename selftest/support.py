@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,13 @@ def run_cases(select: str, faults: list[str] | None = None, env: dict[str, str] 
         summary_file = Path(reports) / "summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     return Run(done.returncode, done.stdout + done.stderr, summary)
+
+
+def free_port() -> int:
+    """A TCP port no one listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class AnotherSeed(UserWarning):

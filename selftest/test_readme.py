@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from selftest.support import FAST, ROOT
+from selftest.support import FAST, ROOT, free_port
 
 README = (ROOT / "README.md").read_text()
 
@@ -98,13 +98,6 @@ def test_readme_command_runs_as_written(command: str, tmp_path) -> None:  # type
     assert (done.stdout + done.stderr).strip(), command
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def load_command_runs(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A load command as written, made short (pytest's are too): Locust with 4 stations for 8 s against a
     reference CSMS of its own on free ports; the web UI's run started and ended by Locust itself
@@ -122,11 +115,11 @@ def load_command_runs(argv: list[str], tmp_path) -> None:  # type: ignore[no-unt
     args = [sys.executable, "-m", "locust"] + [short.get(argv[i - 1], a) if i else a for i, a in enumerate(argv[1:], 1)]
     args += ["--load-reports", str(tmp_path / "load"), "--only-summary"]
     if "--headless" not in args:
-        args += ["--autostart", "--autoquit", "0", "--web-host", "127.0.0.1", "--web-port", str(_free_port())]
+        args += ["--autostart", "--autoquit", "0", "--web-host", "127.0.0.1", "--web-port", str(free_port())]
     workers = []
     try:
         if "--master" in args:
-            port = str(_free_port())
+            port = str(free_port())
             args += ["--master-bind-port", port]
             count = int(args[args.index("--expect-workers") + 1])
             workers = [subprocess.Popen([sys.executable, "-m", "locust", "-f", argv[2], "--worker", "--master-port", port],

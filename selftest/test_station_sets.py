@@ -193,7 +193,10 @@ def test_a_certificate_bound_station_is_held_by_one_case_and_its_close_handed_on
 
 # ---------------------------------------------------------------- the proof: one set's verdicts
 SELECT = "TC_A or TC_C or TC_N"
-FAULTS = ["customer_info_wrong_identifier", "heartbeat_local_time"]
+# Faults whose failures are the cases' own, whatever the busy CSMS's random requests do. (With
+# heartbeat_local_time, a busy TriggerMessage Heartbeat failed whichever case it fell into: TC_C_51
+# and TC_C_40 once each on three sets and not on one.)
+FAULTS = ["customer_info_wrong_identifier", "ignore_group_id"]
 SETTLE = 0.2
 
 
