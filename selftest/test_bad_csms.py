@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from selftest.misbehaving_csms import MisbehavingCsms
-from selftest.support import FAST, run_cases
+from selftest.support import FAST, free_port, run_cases
 
 EXPECTED = {
     "refuse_subprotocol": r"TC_B_01 Connect-SP1: security profile 1 connection of CP_1 refused: HTTP 400",
@@ -49,9 +49,7 @@ def test_misbehaving_csms_fails_the_case(behaviour: str) -> None:
 
 
 def test_unreachable_csms_is_one_line() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     run = run_cases("TC_B_01 or TC_P_02", env={"CSMS_ADDRESS": f"ws://127.0.0.1:{port}"})
     assert set(run.verdicts().values()) == {"failed"}, run.verdicts()
     for reason in run.reasons().values():
@@ -218,9 +216,7 @@ def test_no_tls_endpoint_fails_every_tls_case_alike() -> None:
 def test_unreachable_tls_endpoint_or_bad_tls_file_is_one_line(tmp_path: Path) -> None:
     """A refused wss port and an unreadable client certificate: each TLS case fails with one line
     naming its step and the cause, never a traceback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with MisbehavingCsms("boot_only") as csms:
         run = run_cases("TC_A_04 or TC_A_06 or TC_A_07 or TC_A_08",
                         env={"CSMS_ADDRESS": csms.url, "CSMS_WSS_ADDRESS": f"wss://127.0.0.1:{port}"})
@@ -240,3 +236,19 @@ def test_unreachable_tls_endpoint_or_bad_tls_file_is_one_line(tmp_path: Path) ->
     assert missing.returncode == 4 and f"ERROR: setting TLS_CLIENT_CERT: file {tmp_path / 'nowhere.pem'} does not " \
         "exist" in missing.output, missing.output[-2000:]
     assert "Traceback" not in run.output + bad.output
+
+
+def test_the_scripted_csms_stops_when_a_station_never_answers_its_close() -> None:
+    """A station that goes quiet after the upgrade leaves its connection closing, not open: the
+    scripted CSMS cuts it off and stops within its own limit instead of failing the selftest that
+    used it (seen in CI, a load-mode selftest's TimeoutError on leaving)."""
+    csms = MisbehavingCsms("silent")
+    with csms:
+        quiet = socket.create_connection(("127.0.0.1", csms.port))
+        quiet.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      b"Sec-WebSocket-Protocol: ocpp2.0.1\r\n\r\n")
+        assert quiet.recv(4096).startswith(b"HTTP/1.1 101"), "the scripted CSMS did not upgrade"
+        started = time.monotonic()
+    assert time.monotonic() - started < 4
+    quiet.close()
