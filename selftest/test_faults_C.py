@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from selftest.support import run_cases
+from selftest.support import free_port, run_cases
 
 ACCEPTED_GOT = r"idTokenInfo\.status expected 'Accepted', got"
 NO_GROUP = r"idTokenInfo\.groupIdToken\.idToken expected '{}', got absent"
@@ -71,7 +71,6 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
     """The harness responder: POST and GET, signed by the MO root, good / revoked / unknown by serial,
     nonce echoed, every request recorded with its CertID."""
     import base64
-    import socket
     import urllib.parse
     import urllib.request
 
@@ -83,9 +82,7 @@ def test_ocsp_responder_answers_by_rfc_6960(tmp_path: Path) -> None:
     from simulator.services.ocsp import responder_from_settings
     from simulator.settings import Settings
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}/ocsp"
+    url = f"http://127.0.0.1:{free_port()}/ocsp"
     generate_contracts(tmp_path, "NLTSTC00000001Z", url)
     settings = Settings(_env_file=None, CONFIGURED_OCSP_RESPONDER_URL=url,
                         ISO15118_CERT_HASH_DATA_FILE=str(tmp_path / "iso15118_cert_hash_data.json"),
