@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 import pytest
 
 from simulator.verdicts.checks import fail, require_profile, require_settings, set_case
+from simulator.reporting.interrupt import InterruptReport
 from simulator.reporting.redaction import Redaction, install_log_redaction
 from simulator.reporting.reports import CASE_ID, CASE_TEST, ConformanceReport, one_line_longrepr
 from simulator.reporting.run_folder import RunFolderError, claim, finish, new_run_folder
@@ -53,6 +54,7 @@ def _harness_run(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(InterruptReport(config), "ocpp-interrupt-report")
     if not _harness_run(config):
         # the project's own tests (and the suites they start) keep the stations' counters in a
         # folder of their own, not in the user's state file (python -m simulator.station.counters)
@@ -118,17 +120,6 @@ def selected_by_keyword(config: pytest.Config, path: Path) -> list[str] | None:
         return [m.group(2) for m in CASE_TEST.finditer(path.read_text())
                 if expression.evaluate(lambda sub, name=m.group(1), **_: sub.lower() in name.lower())]
     except Exception:  # noqa: BLE001 - when in doubt, collect
-        return None
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
-    """An interrupted run exits 2 even when pytest's own report of the interrupt fails: under
-    CPython 3.11 a frame the interrupt cut short can have no line number, and the terminal's
-    traceback of it raised a TypeError that turned exit 2 into 1."""
-    try:
-        return (yield)
-    except Exception:  # noqa: BLE001 - only the report of the interrupt is lost; the run's reports say interrupted
         return None
 
 

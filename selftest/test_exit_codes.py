@@ -73,14 +73,14 @@ def _ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _interrupted(reports: Path, workers: str) -> tuple[int, str, Path]:
-    """``./run pytest tests -k TC_E`` in its own process group, Ctrl-C (SIGINT to the group, as a
-    terminal sends it) once three cases passed."""
+def _interrupted(reports: Path, workers: str, *args: str) -> tuple[int, str, Path]:
+    """``./run pytest tests -k TC_E`` (and ``args``) in its own process group, Ctrl-C (SIGINT to the
+    group, as a terminal sends it) once three cases passed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSMS_", "REFERENCE_CSMS"))}
     env.update(FAST, REFERENCE_CSMS_WORKERS=workers, REFERENCE_CSMS_OPTIONS="busy", REFERENCE_CSMS_SEED="3",
                TRANSACTION_DURATION="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(["./run", "pytest", "tests", "-k", "TC_E", "-v", "-p", "no:cacheprovider",
-                                "--no-preflight", "--reports", str(reports)], cwd=ROOT, env=env, text=True,
+                                "--no-preflight", "--reports", str(reports), *args], cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                                preexec_fn=_ctrl_c_as_in_a_terminal)
     lines, passed = [], 0
@@ -111,3 +111,14 @@ def test_an_interrupted_run_says_so_in_every_report(workers: str, tmp_path: Path
     assert props["ocpp.run"] == "interrupted" and props["ocpp.cases_ran"] == str(ran), props
     assert props["ocpp.cases_selected"] == "27"
     assert line in html.unescape((reports / "report.html").read_text())
+
+
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["serial", "parallel"])
+def test_an_interrupted_run_exits_2_when_pytest_cannot_report_the_interrupt(workers: str, tmp_path: Path) -> None:
+    """Under CPython 3.11 pytest's traceback of a Ctrl-C once raised a TypeError (a frame without a
+    line number); its terminal then asserted on the report it never got, and the run exited 1."""
+    code, output, reports = _interrupted(tmp_path / "reports", workers, "-p", "selftest.broken_interrupt_report")
+    assert code == exit_codes.INTERRUPTED, output[-3000:]
+    assert "INTERNALERROR" not in output and "AssertionError" not in output, output[-3000:]
+    assert re.search(r"^!+ KeyboardInterrupt !+$", output, re.M), output[-3000:]
+    assert json.loads((reports / "summary.json").read_text())["run"]["status"] == "interrupted"
