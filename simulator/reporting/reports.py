@@ -372,6 +372,7 @@ class ConformanceReport:
         """The controller of a parallel run learns the selection from its workers' collections."""
         self.selected = sum(1 for nodeid in ids if CASE_ID.search(nodeid.rpartition("::")[2]))
 
+    @pytest.hookimpl(tryfirst=True)  # before pytest's terminal, whose report of it can fail (interrupt.py)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """Ctrl-C, or what pytest and pytest-xdist raise as one: a stop on failures, collection errors."""
         message = str(excinfo.value)
