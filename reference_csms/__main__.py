@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 
+from simulator.cli import run
 from simulator.provisioning.manifest import pattern_ids
 
 from .app import CsmsServer
@@ -144,4 +145,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

@@ -13,6 +13,7 @@ PACKAGES = ("simulator", "reference_csms", "fixtures")
 #: the layers, lowest first; a module may import its own layer and those before it. The order is the
 #: one ``simulator/__init__.py`` and CONTRIBUTING.md's map describe.
 LAYERS = (
+    ("simulator.cli",),
     ("simulator.formats",),
     ("simulator.settings",),
     ("simulator.verdicts",),

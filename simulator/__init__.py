@@ -2,6 +2,7 @@
 a case needs around them. Each subpackage holds one kind of thing and imports only the layers listed
 before it here (``selftest/test_layers.py`` keeps it so):
 
+- ``cli``         how the project's commands end (exit code; quietly when ``| head`` stops reading)
 - ``formats``     the value formats of OCPP's test data (idTokens per type, eMAID check digit, URLs);
                   imports nothing of the harness
 - ``settings``    every setting the user gives (environment, ``.env``), each checked against its format

@@ -11,6 +11,7 @@ import time
 from reference_csms.config import CsmsConfig, StationReg
 from reference_csms.embedded import EmbeddedCsms
 
+from simulator.cli import run
 from simulator.verdicts.checks import CaseFailure
 from simulator.settings import Settings
 from simulator.station.station import Station
@@ -81,4 +82,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -834,4 +834,5 @@ def markdown_table() -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(markdown_table() if "--markdown" in sys.argv else env_example())
+    from simulator.cli import run
+    run(lambda: print(markdown_table() if "--markdown" in sys.argv else env_example(), end=""))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from simulator.cli import run
+
 USAGE = """usage: python -m simulator.load COMMAND …
   compare IDLE LOADED [--load S]   conformance verdicts under load next to verdicts idle (two summary.json)
   under-load [--users N …] -- [pytest options]   the suite idle, then while the load runs, compared
@@ -25,4 +27,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run(lambda: main(sys.argv[1:]))

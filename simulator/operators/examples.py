@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simulator.cli import run
+
 _NOTE = re.compile(r" note operator (action|answer) (\{.*\})$")
 
 
@@ -63,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from simulator.cli import run
 from simulator.reporting.diff import USAGE, USAGE_LINE
 from simulator.reporting.diff import main as diff_main
 
@@ -19,4 +20,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run(lambda: main(sys.argv[1:]))

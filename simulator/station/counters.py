@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from simulator.cli import run
+
 FILE_NAME = "counters.json"
 LOCK_NAME = "counters.lock"
 EPOCH = 1577836800  # 2020-01-01T00:00:00Z: fresh counters stay far below 2^31 for decades
@@ -180,4 +182,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
